@@ -1,0 +1,39 @@
+//! The crate's error: one variant per module error, each with a stable [`code`](Error::code).
+
+use crate::catalog::CatalogError;
+use crate::key::KeyError;
+
+/// Any error keyledger returns. Each module has its own error enum; this one composes them, so a
+/// caller can use `?` across modules and still match on the module's error.
+///
+/// ```
+/// use keyledger::{Error, key::ProductKey};
+/// let err: Error = ProductKey::parse("nope").unwrap_err().into();
+/// assert_eq!(err.code(), "key.malformed");
+/// assert!(matches!(err, Error::Key(_)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A product-key error.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// A catalog error.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+impl Error {
+    /// Stable machine-readable code (`module.reason`), the same in Python and JavaScript.
+    ///
+    /// ```
+    /// use keyledger::{Error, key::KeyError};
+    /// assert_eq!(Error::from(KeyError::Typo).code(), "key.typo");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Key(e) => e.code(),
+            Error::Catalog(e) => e.code(),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Walk-throughs live in this package as `cargo run -p keyledger-examples --example …`.
