@@ -16,6 +16,7 @@
 //! - [`catalog`]: products, editions, job types, and the seed preset ([`catalog::presets`]).
 //! - [`key`]: product keys — deterministic generation from an issuer secret, lenient parsing, a
 //!   public typo check, a truncated HMAC tag, validation as a value.
+//! - [`lifecycle`]: licence states and the 7/14/30-day thresholds, shared by ledger and billing.
 //! - [`error`]: the crate's [`Error`], composed of one error enum per module, each with a stable code.
 //!
 //! ## Quick start
@@ -36,5 +37,6 @@
 pub mod catalog;
 pub mod error;
 pub mod key;
+pub mod lifecycle;
 
 pub use error::Error;

@@ -1,0 +1,256 @@
+//! The licence states and the thresholds that move a licence between them.
+//!
+//! This is the shared vocabulary of the ledger (which records what happened) and billing (which
+//! counts the days a licence spent in a billable state). Both derive states through
+//! [`LifecyclePolicy::state_since_contact`], so they can never disagree about a boundary.
+//!
+//! # Boundaries (seed policy: 7, 14, 30 days)
+//! Let `e = now − last successful contact` (activation counts as a contact):
+//!
+//! | elapsed `e` | state |
+//! |---|---|
+//! | `e ≤ 7 d` (and any `e < 0`) | Active |
+//! | `7 d < e ≤ 14 d` | Late (termination date shown: contact + 30 d) |
+//! | `14 d < e < 30 d` | Disabled |
+//! | `e ≥ 30 d` | Deactivated (the activation lapsed at contact + 30 d exactly) |
+//!
+//! "More than 7 days" and "more than 14 days" are strict, as the seed says; the 30-day activation
+//! ends *at* its termination instant.
+//!
+//! ```
+//! use keyledger::lifecycle::{LifecyclePolicy, LicenceState};
+//! use chrono::{TimeZone, Utc, Duration};
+//!
+//! let p = LifecyclePolicy::default();
+//! let contact = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap();
+//! assert_eq!(p.state_since_contact(contact, contact + Duration::days(7)), LicenceState::Active);
+//! assert_eq!(p.state_since_contact(contact, contact + Duration::days(7) + Duration::seconds(1)), LicenceState::Late);
+//! assert_eq!(p.state_since_contact(contact, contact + Duration::days(30)), LicenceState::Deactivated);
+//! assert_eq!(p.termination(contact), contact + Duration::days(30));
+//! ```
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Where a licence is in its life cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LicenceState {
+    /// Generated, never activated. Not billable.
+    Unactivated,
+    /// Activated, or called home within the late threshold. Billable.
+    Active,
+    /// No successful call-home for more than the late threshold. Billable.
+    Late,
+    /// No call-home for more than the disabled threshold: the product's functions are off. Not billable.
+    Disabled,
+    /// The MSP asked for deactivation; billing stopped; finalised at the next call-home. Not billable.
+    PendingDeactivation,
+    /// Deactivation finalised, or the activation lapsed. Not billable.
+    Deactivated,
+}
+
+impl LicenceState {
+    /// Whether a licence in this state is billed (Active and Late only).
+    ///
+    /// ```
+    /// # use keyledger::lifecycle::LicenceState;
+    /// assert!(LicenceState::Late.is_billable());
+    /// assert!(!LicenceState::PendingDeactivation.is_billable());
+    /// ```
+    pub fn is_billable(self) -> bool {
+        matches!(self, LicenceState::Active | LicenceState::Late)
+    }
+
+    /// The label the console shows.
+    ///
+    /// ```
+    /// # use keyledger::lifecycle::LicenceState;
+    /// assert_eq!(LicenceState::PendingDeactivation.label(), "Pending deactivation");
+    /// ```
+    pub fn label(self) -> &'static str {
+        match self {
+            LicenceState::Unactivated => "Unactivated",
+            LicenceState::Active => "Active",
+            LicenceState::Late => "Late",
+            LicenceState::Disabled => "Disabled",
+            LicenceState::PendingDeactivation => "Pending deactivation",
+            LicenceState::Deactivated => "Deactivated",
+        }
+    }
+}
+
+/// The thresholds of the subscription life cycle, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LifecyclePolicy {
+    /// A licence is Late when its last contact is more than this long ago (seed: 7 days).
+    pub late_after_seconds: i64,
+    /// A licence is Disabled when its last contact is more than this long ago (seed: 14 days).
+    pub disabled_after_seconds: i64,
+    /// An activation lapses (Deactivated) this long after its last contact (seed: 30 days).
+    pub lapse_after_seconds: i64,
+}
+
+const DAY: i64 = 86_400;
+
+impl Default for LifecyclePolicy {
+    /// The seed's thresholds: 7, 14 and 30 days.
+    fn default() -> Self {
+        LifecyclePolicy {
+            late_after_seconds: 7 * DAY,
+            disabled_after_seconds: 14 * DAY,
+            lapse_after_seconds: 30 * DAY,
+        }
+    }
+}
+
+impl LifecyclePolicy {
+    /// A policy from thresholds in whole days.
+    ///
+    /// Returns `None` unless `0 < late < disabled < lapse` (each at most 3650 days).
+    ///
+    /// ```
+    /// # use keyledger::lifecycle::LifecyclePolicy;
+    /// assert_eq!(LifecyclePolicy::from_days(7, 14, 30), Some(LifecyclePolicy::default()));
+    /// assert_eq!(LifecyclePolicy::from_days(14, 7, 30), None);
+    /// ```
+    pub fn from_days(late: u32, disabled: u32, lapse: u32) -> Option<Self> {
+        let p = LifecyclePolicy {
+            late_after_seconds: i64::from(late) * DAY,
+            disabled_after_seconds: i64::from(disabled) * DAY,
+            lapse_after_seconds: i64::from(lapse) * DAY,
+        };
+        p.is_valid().then_some(p)
+    }
+
+    /// Whether `0 < late < disabled < lapse ≤ 10 years`.
+    ///
+    /// ```
+    /// # use keyledger::lifecycle::LifecyclePolicy;
+    /// assert!(LifecyclePolicy::default().is_valid());
+    /// ```
+    pub fn is_valid(&self) -> bool {
+        0 < self.late_after_seconds
+            && self.late_after_seconds < self.disabled_after_seconds
+            && self.disabled_after_seconds < self.lapse_after_seconds
+            && self.lapse_after_seconds <= 3650 * DAY
+    }
+
+    /// The state at `now` of a running activation whose last successful contact was `last_contact`
+    /// (no deactivation pending). See the [module docs](self) for the exact boundaries.
+    ///
+    /// ```
+    /// # use keyledger::lifecycle::{LifecyclePolicy, LicenceState};
+    /// # use chrono::{TimeZone, Utc, Duration};
+    /// let p = LifecyclePolicy::default();
+    /// let c = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// assert_eq!(p.state_since_contact(c, c + Duration::days(14)), LicenceState::Late);
+    /// assert_eq!(p.state_since_contact(c, c + Duration::days(15)), LicenceState::Disabled);
+    /// ```
+    pub fn state_since_contact(
+        &self,
+        last_contact: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> LicenceState {
+        let e = (now - last_contact).num_seconds();
+        if e <= self.late_after_seconds {
+            LicenceState::Active
+        } else if e <= self.disabled_after_seconds {
+            LicenceState::Late
+        } else if e < self.lapse_after_seconds {
+            LicenceState::Disabled
+        } else {
+            LicenceState::Deactivated
+        }
+    }
+
+    /// The instant an activation lapses if there is no further contact: `last_contact + lapse`.
+    ///
+    /// ```
+    /// # use keyledger::lifecycle::LifecyclePolicy;
+    /// # use chrono::{TimeZone, Utc};
+    /// let c = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    /// assert_eq!(LifecyclePolicy::default().termination(c).to_rfc3339(), "2026-12-01T00:00:00+00:00");
+    /// ```
+    pub fn termination(&self, last_contact: DateTime<Utc>) -> DateTime<Utc> {
+        last_contact + Duration::seconds(self.lapse_after_seconds)
+    }
+
+    /// The instant the state derived from `last_contact` next changes after `now`, if it does.
+    ///
+    /// ```
+    /// # use keyledger::lifecycle::LifecyclePolicy;
+    /// # use chrono::{TimeZone, Utc, Duration};
+    /// let p = LifecyclePolicy::default();
+    /// let c = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    /// // Active now: Late begins one second after the 7-day mark.
+    /// assert_eq!(p.next_change(c, c), Some(c + Duration::days(7) + Duration::seconds(1)));
+    /// assert_eq!(p.next_change(c, c + Duration::days(40)), None);
+    /// ```
+    pub fn next_change(
+        &self,
+        last_contact: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let at = |s: i64| last_contact + Duration::seconds(s);
+        match self.state_since_contact(last_contact, now) {
+            LicenceState::Active => Some(at(self.late_after_seconds + 1)),
+            LicenceState::Late => Some(at(self.disabled_after_seconds + 1)),
+            LicenceState::Disabled => Some(at(self.lapse_after_seconds)),
+            _ => None,
+        }
+    }
+}
+
+/// A stretch of time a licence spent in one state: `[from, until)`, `until = None` meaning "still".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateSpan {
+    /// First instant in this state.
+    pub from: DateTime<Utc>,
+    /// First instant no longer in this state, if known.
+    pub until: Option<DateTime<Utc>>,
+    /// The state.
+    pub state: LicenceState,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn every_boundary_and_the_instants_either_side() {
+        let p = LifecyclePolicy::default();
+        let c = Utc.with_ymd_and_hms(2026, 3, 1, 9, 30, 0).unwrap();
+        let s = |secs: i64| p.state_since_contact(c, c + Duration::seconds(secs));
+        use LicenceState::*;
+        assert_eq!(s(-5), Active);
+        assert_eq!(s(0), Active);
+        assert_eq!(s(7 * DAY - 1), Active);
+        assert_eq!(s(7 * DAY), Active);
+        assert_eq!(s(7 * DAY + 1), Late);
+        assert_eq!(s(14 * DAY), Late);
+        assert_eq!(s(14 * DAY + 1), Disabled);
+        assert_eq!(s(30 * DAY - 1), Disabled);
+        assert_eq!(s(30 * DAY), Deactivated);
+        assert_eq!(s(30 * DAY + 1), Deactivated);
+    }
+
+    #[test]
+    fn next_change_is_the_first_instant_of_the_next_state() {
+        let p = LifecyclePolicy::default();
+        let c = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+        let mut now = c;
+        let mut seen = vec![p.state_since_contact(c, now)];
+        while let Some(next) = p.next_change(c, now) {
+            assert_ne!(
+                p.state_since_contact(c, next - Duration::seconds(1)),
+                p.state_since_contact(c, next)
+            );
+            now = next;
+            seen.push(p.state_since_contact(c, now));
+        }
+        use LicenceState::*;
+        assert_eq!(seen, vec![Active, Late, Disabled, Deactivated]);
+    }
+}
