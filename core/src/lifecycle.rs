@@ -254,3 +254,50 @@ mod tests {
         assert_eq!(seen, vec![Active, Late, Disabled, Deactivated]);
     }
 }
+
+/// One licence (one activation run of a key on one machine, or one legacy key) as billing and the
+/// activation report see it: who holds it, and the states it went through.
+///
+/// The ledger produces these ([`spans`](Self::spans) ordered, contiguous, non-overlapping); billing
+/// and the activation report only read them, so they can also be built by hand or from a warehouse.
+///
+/// ```
+/// use keyledger::lifecycle::{LicenceHistory, LicenceState, StateSpan};
+/// use keyledger::catalog::presets;
+/// use chrono::{TimeZone, Utc};
+/// let from = Utc.with_ymd_and_hms(2026, 11, 3, 0, 0, 0).unwrap();
+/// let h = LicenceHistory {
+///     key: "6VWX-KVJH-PE9Z-D362".parse()?,
+///     product: presets::SHADOWPROTECT_MSP,
+///     edition: Some("Server".into()),
+///     account: "Default Account".into(),
+///     site: None,
+///     machine: "srv-01".into(),
+///     spans: vec![StateSpan { from, until: None, state: LicenceState::Active }],
+///     activations: vec![from],
+///     deactivations: vec![],
+/// };
+/// assert_eq!(serde_json::from_str::<LicenceHistory>(&serde_json::to_string(&h).unwrap()).unwrap(), h);
+/// # Ok::<(), keyledger::key::KeyError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenceHistory {
+    /// The product key.
+    pub key: crate::key::ProductKey,
+    /// Its product.
+    pub product: crate::catalog::ProductId,
+    /// Edition found at activation (sets the fee), if any.
+    pub edition: Option<String>,
+    /// Name of the account holding the key.
+    pub account: String,
+    /// Name of the site holding the key, if it is in a site.
+    pub site: Option<String>,
+    /// The machine holding this licence (empty for a key never activated).
+    pub machine: String,
+    /// The states, in order: contiguous, non-overlapping, the last one possibly open.
+    pub spans: Vec<StateSpan>,
+    /// Instants this licence was activated or reactivated.
+    pub activations: Vec<DateTime<Utc>>,
+    /// Instants a deactivation took effect (finalised, or the activation lapsed).
+    pub deactivations: Vec<DateTime<Utc>>,
+}
