@@ -1,6 +1,7 @@
 //! The crate's error: one variant per module error, each with a stable [`code`](Error::code).
 
 use crate::catalog::CatalogError;
+use crate::format::FormatError;
 use crate::key::KeyError;
 
 /// Any error keyledger returns. Each module has its own error enum; this one composes them, so a
@@ -21,6 +22,9 @@ pub enum Error {
     /// A catalog error.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+    /// A stored-format error.
+    #[error(transparent)]
+    Format(#[from] FormatError),
 }
 
 impl Error {
@@ -34,6 +38,7 @@ impl Error {
         match self {
             Error::Key(e) => e.code(),
             Error::Catalog(e) => e.code(),
+            Error::Format(e) => e.code(),
         }
     }
 }

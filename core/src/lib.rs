@@ -17,6 +17,7 @@
 //! - [`key`]: product keys — deterministic generation from an issuer secret, lenient parsing, a
 //!   public typo check, a truncated HMAC tag, validation as a value.
 //! - [`lifecycle`]: licence states and the 7/14/30-day thresholds, shared by ledger and billing.
+//! - [`format`]: the versioned JSON envelope of stored documents.
 //! - [`error`]: the crate's [`Error`], composed of one error enum per module, each with a stable code.
 //!
 //! ## Quick start
@@ -36,6 +37,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod format;
 pub mod key;
 pub mod lifecycle;
 
