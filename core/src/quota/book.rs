@@ -417,6 +417,9 @@ pub struct QuotaEvent {
     pub kind: QuotaEventKind,
 }
 
+/// The events one command causes: none, one, or two (a user created with a licence).
+struct Kinds(Option<QuotaEventKind>, Option<QuotaEventKind>);
+
 /// The outcome of [`QuotaBook::apply`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -571,10 +574,13 @@ fn licence(sub: &Subscription, id: LicenceId) -> Result<&Licence, QuotaError> {
         })
 }
 
-/// A licence whose user may be managed (exists and is not suspended).
+/// A licence whose user may be managed (exists and is not suspended). Licences always belong to an
+/// existing user, so the user lookup is needed only while some user is suspended.
 fn managed_licence(sub: &Subscription, id: LicenceId) -> Result<&Licence, QuotaError> {
     let l = licence(sub, id)?;
-    active_user(sub, &l.login)?;
+    if sub.counters.suspended_users > 0 {
+        active_user(sub, &l.login)?;
+    }
     Ok(l)
 }
 
@@ -726,13 +732,14 @@ impl QuotaBook {
         command: &QuotaCommand,
         now: DateTime<Utc>,
     ) -> Result<Vec<QuotaEvent>, QuotaError> {
-        let kinds = self.decide_kinds(command)?;
-        let first = self.next_event_id();
-        Ok(kinds
-            .into_iter()
-            .zip(first..)
-            .map(|(kind, id)| QuotaEvent { id, at: now, kind })
-            .collect())
+        let Kinds(first, second) = self.decide_kinds(command)?;
+        let mut events =
+            Vec::with_capacity(usize::from(first.is_some()) + usize::from(second.is_some()));
+        for kind in first.into_iter().chain(second) {
+            let id = self.next_event_id().saturating_add(events.len() as u64);
+            events.push(QuotaEvent { id, at: now, kind });
+        }
+        Ok(events)
     }
 
     /// Decides a command and applies its events: the book changes only if the command is valid.
@@ -857,10 +864,10 @@ impl QuotaBook {
         self.fingerprints.push(fingerprint(event));
     }
 
-    fn decide_kinds(&self, command: &QuotaCommand) -> Result<Vec<QuotaEventKind>, QuotaError> {
+    fn decide_kinds(&self, command: &QuotaCommand) -> Result<Kinds, QuotaError> {
         use QuotaCommand as C;
         use QuotaEventKind as E;
-        let one = |e: E| Ok(vec![e]);
+        let one = |e: E| Ok(Kinds(Some(e), None));
         match command {
             C::CreateSubscription {
                 subscription,
@@ -928,7 +935,7 @@ impl QuotaBook {
                     email,
                 };
                 if sub.admin.as_ref() == Some(&admin) {
-                    return Ok(vec![]);
+                    return Ok(Kinds(None, None));
                 }
                 one(E::AdminAssigned {
                     subscription: subscription.clone(),
@@ -964,7 +971,7 @@ impl QuotaBook {
                     });
                 }
                 if &sub.limits == limits {
-                    return Ok(vec![]);
+                    return Ok(Kinds(None, None));
                 }
                 one(E::LimitsChanged {
                     subscription: subscription.clone(),
@@ -982,7 +989,7 @@ impl QuotaBook {
                     });
                 }
                 if sub.sync_enabled == *enabled {
-                    return Ok(vec![]);
+                    return Ok(Kinds(None, None));
                 }
                 one(E::SubscriptionSyncSet {
                     subscription: subscription.clone(),
@@ -996,7 +1003,7 @@ impl QuotaBook {
                 let sub = self.active_sub(subscription)?;
                 direct_only(sub)?;
                 if sub.groups_tab_visible == *visible {
-                    return Ok(vec![]);
+                    return Ok(Kinds(None, None));
                 }
                 one(E::GroupsTabSet {
                     subscription: subscription.clone(),
@@ -1024,15 +1031,16 @@ impl QuotaBook {
                     direct_only(sub)?;
                     group_exists(sub, group)?;
                 }
-                let mut events = vec![E::UserCreated {
+                let created = E::UserCreated {
                     subscription: subscription.clone(),
                     login: login.clone(),
                     display_name: display_name.clone(),
                     group,
-                }];
+                };
+                let mut second = None;
                 if let Some((kind, quota_gb)) = *licence {
                     check_assign(sub, kind, quota_gb)?;
-                    events.push(E::LicenceAssigned {
+                    second = Some(E::LicenceAssigned {
                         subscription: subscription.clone(),
                         licence: sub.next_licence,
                         login: login.clone(),
@@ -1040,7 +1048,7 @@ impl QuotaBook {
                         quota_gb,
                     });
                 }
-                Ok(events)
+                Ok(Kinds(Some(created), second))
             }
             C::SuspendUser {
                 subscription,
@@ -1048,7 +1056,7 @@ impl QuotaBook {
             } => {
                 let sub = self.active_sub(subscription)?;
                 if user(sub, login)?.suspended {
-                    return Ok(vec![]);
+                    return Ok(Kinds(None, None));
                 }
                 one(E::UserSuspended {
                     subscription: subscription.clone(),
@@ -1061,7 +1069,7 @@ impl QuotaBook {
             } => {
                 let sub = self.active_sub(subscription)?;
                 if !user(sub, login)?.suspended {
-                    return Ok(vec![]);
+                    return Ok(Kinds(None, None));
                 }
                 one(E::UserActivated {
                     subscription: subscription.clone(),
@@ -1092,7 +1100,7 @@ impl QuotaBook {
                     });
                 }
                 if u.sync == *enabled {
-                    return Ok(vec![]);
+                    return Ok(Kinds(None, None));
                 }
                 one(E::UserSyncSet {
                     subscription: subscription.clone(),
@@ -1110,7 +1118,7 @@ impl QuotaBook {
                 let u = active_user(sub, login)?;
                 group_exists(sub, *group)?;
                 if u.group == *group {
-                    return Ok(vec![]);
+                    return Ok(Kinds(None, None));
                 }
                 one(E::UserMoved {
                     subscription: subscription.clone(),
@@ -1151,7 +1159,7 @@ impl QuotaBook {
                     });
                 }
                 if *quota_gb == l.quota_gb {
-                    return Ok(vec![]);
+                    return Ok(Kinds(None, None));
                 }
                 if *quota_gb > l.quota_gb {
                     check_pool(sub, gb(l.kind), quota_gb - l.quota_gb)?;
@@ -1189,7 +1197,7 @@ impl QuotaBook {
                     });
                 }
                 if *used_gb == l.used_gb {
-                    return Ok(vec![]);
+                    return Ok(Kinds(None, None));
                 }
                 one(E::UsageRecorded {
                     subscription: subscription.clone(),
@@ -1204,7 +1212,7 @@ impl QuotaBook {
             } => {
                 let sub = self.active_sub(subscription)?;
                 if licence(sub, *id)?.activated == *activated {
-                    return Ok(vec![]);
+                    return Ok(Kinds(None, None));
                 }
                 one(E::ActivationRecorded {
                     subscription: subscription.clone(),
@@ -1239,7 +1247,7 @@ impl QuotaBook {
                 not_default(sub, *group)?;
                 check_group_name(sub, name, Some(*group))?;
                 if sub.group(*group).is_some_and(|g| &g.name == name) {
-                    return Ok(vec![]);
+                    return Ok(Kinds(None, None));
                 }
                 one(E::GroupRenamed {
                     subscription: subscription.clone(),
@@ -1272,7 +1280,7 @@ impl QuotaBook {
                 let sub = self.sub(subscription)?;
                 let after = sub.recompute_counters();
                 if after == sub.counters {
-                    return Ok(vec![]);
+                    return Ok(Kinds(None, None));
                 }
                 one(E::CountersRecomputed {
                     subscription: subscription.clone(),
@@ -1313,7 +1321,7 @@ impl QuotaBook {
                             reseller: reseller.clone(),
                         })?;
                 if r.cancelled {
-                    return Ok(vec![]);
+                    return Ok(Kinds(None, None));
                 }
                 one(E::ResellerCancelled {
                     reseller: reseller.clone(),
@@ -1506,12 +1514,24 @@ fn evolve_subscription(sub: &mut Subscription, kind: &QuotaEventKind) {
             );
         }
         E::UserSuspended { login, .. } | E::UserActivated { login, .. } => {
+            let suspend = matches!(kind, E::UserSuspended { .. });
             if let Some(u) = sub.users.get_mut(login) {
-                u.suspended = matches!(kind, E::UserSuspended { .. });
+                if u.suspended != suspend {
+                    u.suspended = suspend;
+                    let n = &mut sub.counters.suspended_users;
+                    *n = if suspend {
+                        n.saturating_add(1)
+                    } else {
+                        n.saturating_sub(1)
+                    };
+                }
             }
         }
         E::UserRemoved { login, .. } => {
             if let Some(u) = sub.users.remove(login) {
+                if u.suspended {
+                    sub.counters.suspended_users = sub.counters.suspended_users.saturating_sub(1);
+                }
                 for id in u.licences {
                     drop_licence(sub, id);
                 }
@@ -1617,55 +1637,82 @@ fn evolve_subscription(sub: &mut Subscription, kind: &QuotaEventKind) {
     }
 }
 
-/// FNV-1a with every integer written little-endian and `usize` as 64 bits, so a fingerprint is the
-/// same on every platform (native and wasm32) and every run.
+/// A word-at-a-time multiply-xor hash with every integer written little-endian and `usize` as 64
+/// bits, so a fingerprint is the same on every platform (native and wasm32) and every run. It
+/// detects accidental conflicts (a replayed id with another payload); it is not cryptographic.
 struct StableHasher(u64);
+
+impl StableHasher {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(23) ^ word).wrapping_mul(Self::K);
+    }
+}
 
 impl Hasher for StableHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // SplitMix64's finaliser.
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
     fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.mix(u64::from_le_bytes(w));
         }
+        let rest = chunks.remainder();
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        // The length byte keeps "ab" and "ab\0" apart.
+        self.mix(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.mix(u64::from(i));
     }
     fn write_u16(&mut self, i: u16) {
-        self.write(&i.to_le_bytes());
+        self.mix(u64::from(i));
     }
     fn write_u32(&mut self, i: u32) {
-        self.write(&i.to_le_bytes());
+        self.mix(u64::from(i));
     }
     fn write_u64(&mut self, i: u64) {
-        self.write(&i.to_le_bytes());
+        self.mix(i);
     }
     fn write_u128(&mut self, i: u128) {
-        self.write(&i.to_le_bytes());
+        self.mix(i as u64);
+        self.mix((i >> 64) as u64);
     }
     fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
+        self.mix(i as u64);
+    }
+    fn write_i8(&mut self, i: i8) {
+        self.mix(i as u64);
     }
     fn write_i16(&mut self, i: i16) {
-        self.write(&i.to_le_bytes());
+        self.mix(i as u64);
     }
     fn write_i32(&mut self, i: i32) {
-        self.write(&i.to_le_bytes());
+        self.mix(i as u64);
     }
     fn write_i64(&mut self, i: i64) {
-        self.write(&i.to_le_bytes());
+        self.mix(i as u64);
     }
     fn write_i128(&mut self, i: i128) {
-        self.write(&i.to_le_bytes());
+        self.write_u128(i as u128);
     }
     fn write_isize(&mut self, i: isize) {
-        self.write_i64(i as i64);
+        self.mix(i as u64);
     }
 }
 
 /// A stable 64-bit fingerprint of an event (id, instant as seconds and nanoseconds, payload).
 fn fingerprint(event: &QuotaEvent) -> u64 {
-    let mut h = StableHasher(0xcbf2_9ce4_8422_2325);
+    let mut h = StableHasher(0x243f_6a88_85a3_08d3);
     event.id.hash(&mut h);
     event.at.timestamp().hash(&mut h);
     event.at.timestamp_subsec_nanos().hash(&mut h);

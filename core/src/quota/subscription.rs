@@ -116,6 +116,8 @@ pub struct Counters {
     pub desktop: TypeCounters,
     /// Server licences.
     pub server: TypeCounters,
+    /// Users currently suspended (lets licence operations skip the user lookup when there are none).
+    pub suspended_users: u64,
 }
 
 impl Counters {
@@ -279,6 +281,7 @@ impl Subscription {
             t.assigned_gb = t.assigned_gb.saturating_add(l.quota_gb);
             t.used_gb = t.used_gb.saturating_add(l.used_gb);
         }
+        c.suspended_users = self.users.values().filter(|u| u.suspended).count() as u64;
         c
     }
 }

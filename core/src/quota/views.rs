@@ -456,6 +456,13 @@ impl QuotaBook {
                 }
             }
         }
+        if stored.suspended_users != recomputed.suspended_users {
+            drift.push(Drift {
+                counter: "suspended_users".to_string(),
+                stored: stored.suspended_users,
+                actual: recomputed.suspended_users,
+            });
+        }
         Ok(RefreshReport {
             subscription: sub.id.clone(),
             stored,
