@@ -1103,6 +1103,19 @@ fn json_round_trips_and_is_deterministic() {
     let back = QuotaBook::from_json(&text).unwrap();
     assert_eq!(back, book);
     assert_eq!(back.to_json().unwrap(), text);
+    // Fingerprints are hex strings (JavaScript numbers would lose bits); a bad one is corrupt.
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let fps = v["data"]["fingerprints"].as_array().unwrap();
+    assert_eq!(fps.len() as u64, book.next_event_id());
+    assert!(fps
+        .iter()
+        .all(|f| f.as_str().is_some_and(|t| t.len() == 16)));
+    let first = fps[0].as_str().unwrap();
+    let bad = text.replacen(first, "zz", 1);
+    assert_eq!(
+        QuotaBook::from_json(&bad).unwrap_err().code(),
+        "format.corrupt"
+    );
     assert_eq!(
         QuotaBook::from_json(&text.replace("keyledger.quota", "keyledger.ledger"))
             .unwrap_err()

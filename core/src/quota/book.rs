@@ -454,6 +454,8 @@ pub struct QuotaBook {
     #[serde(serialize_with = "sorted")]
     pub(super) emails: HashMap<String, EmailHolder>,
     /// Fingerprint of each applied event, by id: detects a replayed id with another payload.
+    /// Written as 16-digit hex strings, so JavaScript readers of the JSON lose no bits.
+    #[serde(with = "hex_u64s")]
     pub(super) fingerprints: Vec<u64>,
 }
 
@@ -1718,4 +1720,24 @@ fn fingerprint(event: &QuotaEvent) -> u64 {
     event.at.timestamp_subsec_nanos().hash(&mut h);
     event.kind.hash(&mut h);
     h.finish()
+}
+
+/// `Vec<u64>` as a JSON array of 16-digit hex strings.
+mod hex_u64s {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(values: &[u64], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(values.iter().map(|v| format!("{v:016x}")))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|t| {
+                u64::from_str_radix(t, 16)
+                    .map_err(|_| D::Error::custom(format!("bad fingerprint {t:?}")))
+            })
+            .collect()
+    }
 }
