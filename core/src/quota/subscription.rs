@@ -47,6 +47,17 @@ impl Limits {
         }
     }
 
+    /// The seed's plan (APS2 Mozy guide, Account tab): 10 desktop and 10 server licences, 100 GB of
+    /// desktop and 100 GB of server quota, sync offered (default sync quota not stated: 0 GB).
+    ///
+    /// ```
+    /// # use keyledger::quota::Limits;
+    /// assert_eq!(Limits::seed_plan(), Limits::seats_and_gb(10, 100, 10, 100).with_sync(0));
+    /// ```
+    pub fn seed_plan() -> Self {
+        Limits::seats_and_gb(10, 100, 10, 100).with_sync(0)
+    }
+
     /// Every pool unlimited, sync offered with the given default quota.
     ///
     /// ```
