@@ -3,6 +3,7 @@
 use crate::catalog::CatalogError;
 use crate::format::FormatError;
 use crate::key::KeyError;
+use crate::quota::QuotaError;
 
 /// Any error keyledger returns. Each module has its own error enum; this one composes them, so a
 /// caller can use `?` across modules and still match on the module's error.
@@ -25,6 +26,9 @@ pub enum Error {
     /// A stored-format error.
     #[error(transparent)]
     Format(#[from] FormatError),
+    /// A quota-accounting error.
+    #[error(transparent)]
+    Quota(#[from] QuotaError),
 }
 
 impl Error {
@@ -39,6 +43,7 @@ impl Error {
             Error::Key(e) => e.code(),
             Error::Catalog(e) => e.code(),
             Error::Format(e) => e.code(),
+            Error::Quota(e) => e.code(),
         }
     }
 }

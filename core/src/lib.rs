@@ -17,7 +17,9 @@
 //! - [`key`]: product keys — deterministic generation from an issuer secret, lenient parsing, a
 //!   public typo check, a truncated HMAC tag, validation as a value.
 //! - [`lifecycle`]: licence states and the 7/14/30-day thresholds, shared by ledger and billing.
-//! - [`format`]: the versioned JSON envelope of stored documents.
+//! - [`quota`]: subscriptions with licence and GB pools, users, licences, groups, sync, partners and
+//!   resellers, kept exactly within what was bought (decide/evolve, replay, views).
+//! - [`format`](mod@format): the versioned JSON envelope of stored documents.
 //! - [`error`]: the crate's [`Error`], composed of one error enum per module, each with a stable code.
 //!
 //! ## Quick start
@@ -40,5 +42,6 @@ pub mod error;
 pub mod format;
 pub mod key;
 pub mod lifecycle;
+pub mod quota;
 
 pub use error::Error;

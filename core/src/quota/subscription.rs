@@ -1,0 +1,306 @@
+//! Subscriptions: resource limits, counters, users, licences and groups.
+
+use super::{Group, GroupId, Licence, LicenceId, LicenceType, Resource, User};
+use serde::{Deserialize, Serialize, Serializer};
+use std::collections::{BTreeMap, HashMap};
+
+/// What a subscription bought. A limit of `None` is unlimited.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Limits {
+    /// Desktop licences (seats).
+    pub desktop_licences: Option<u64>,
+    /// Server licences (seats).
+    pub server_licences: Option<u64>,
+    /// Desktop quota pool in GB.
+    pub desktop_gb: Option<u64>,
+    /// Server quota pool in GB.
+    pub server_gb: Option<u64>,
+    /// Whether the plan offers sync.
+    pub sync_available: bool,
+    /// The sync quota a user gets by default, in GB (shown; not taken from the backup pools).
+    pub sync_default_quota_gb: u64,
+}
+
+impl Limits {
+    /// Finite seat and GB limits, no sync.
+    ///
+    /// ```
+    /// # use keyledger::quota::{Limits, Resource};
+    /// let l = Limits::seats_and_gb(10, 100, 5, 50);
+    /// assert_eq!(l.limit(Resource::DesktopGb), Some(100));
+    /// assert_eq!(l.limit(Resource::ServerLicences), Some(5));
+    /// assert!(!l.sync_available);
+    /// ```
+    pub fn seats_and_gb(
+        desktop_licences: u64,
+        desktop_gb: u64,
+        server_licences: u64,
+        server_gb: u64,
+    ) -> Self {
+        Limits {
+            desktop_licences: Some(desktop_licences),
+            server_licences: Some(server_licences),
+            desktop_gb: Some(desktop_gb),
+            server_gb: Some(server_gb),
+            sync_available: false,
+            sync_default_quota_gb: 0,
+        }
+    }
+
+    /// The seed's plan (APS2 Mozy guide, Account tab): 10 desktop and 10 server licences, 100 GB of
+    /// desktop and 100 GB of server quota, sync offered (default sync quota not stated: 0 GB).
+    ///
+    /// ```
+    /// # use keyledger::quota::Limits;
+    /// assert_eq!(Limits::seed_plan(), Limits::seats_and_gb(10, 100, 10, 100).with_sync(0));
+    /// ```
+    pub fn seed_plan() -> Self {
+        Limits::seats_and_gb(10, 100, 10, 100).with_sync(0)
+    }
+
+    /// Every pool unlimited, sync offered with the given default quota.
+    ///
+    /// ```
+    /// # use keyledger::quota::{Limits, Resource};
+    /// let l = Limits::unlimited(5);
+    /// assert_eq!(l.limit(Resource::DesktopLicences), None);
+    /// assert!(l.sync_available);
+    /// ```
+    pub fn unlimited(sync_default_quota_gb: u64) -> Self {
+        Limits {
+            desktop_licences: None,
+            server_licences: None,
+            desktop_gb: None,
+            server_gb: None,
+            sync_available: true,
+            sync_default_quota_gb,
+        }
+    }
+
+    /// The same limits with sync offered.
+    ///
+    /// ```
+    /// # use keyledger::quota::Limits;
+    /// let l = Limits::seats_and_gb(1, 1, 1, 1).with_sync(2);
+    /// assert!(l.sync_available);
+    /// assert_eq!(l.sync_default_quota_gb, 2);
+    /// ```
+    pub fn with_sync(mut self, sync_default_quota_gb: u64) -> Self {
+        self.sync_available = true;
+        self.sync_default_quota_gb = sync_default_quota_gb;
+        self
+    }
+
+    /// The limit of one pool (`None`: unlimited).
+    ///
+    /// ```
+    /// # use keyledger::quota::{Limits, Resource};
+    /// assert_eq!(Limits::seats_and_gb(1, 2, 3, 4).limit(Resource::ServerGb), Some(4));
+    /// ```
+    pub fn limit(&self, resource: Resource) -> Option<u64> {
+        match resource {
+            Resource::DesktopLicences => self.desktop_licences,
+            Resource::ServerLicences => self.server_licences,
+            Resource::DesktopGb => self.desktop_gb,
+            Resource::ServerGb => self.server_gb,
+        }
+    }
+}
+
+/// The counters of one licence type.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TypeCounters {
+    /// Licences assigned to users.
+    pub assigned_licences: u64,
+    /// Licences the service reported activated.
+    pub activated_licences: u64,
+    /// Sum of the licences' quotas.
+    pub assigned_gb: u64,
+    /// Sum of the licences' usage.
+    pub used_gb: u64,
+}
+
+/// The stored counters of a subscription, updated with every licence event.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Counters {
+    /// Desktop licences.
+    pub desktop: TypeCounters,
+    /// Server licences.
+    pub server: TypeCounters,
+    /// Users currently suspended (lets licence operations skip the user lookup when there are none).
+    pub suspended_users: u64,
+}
+
+impl Counters {
+    /// The counters of one licence type.
+    ///
+    /// ```
+    /// # use keyledger::quota::{Counters, LicenceType};
+    /// assert_eq!(Counters::default().of(LicenceType::Server).assigned_gb, 0);
+    /// ```
+    pub fn of(&self, kind: LicenceType) -> &TypeCounters {
+        match kind {
+            LicenceType::Desktop => &self.desktop,
+            LicenceType::Server => &self.server,
+        }
+    }
+
+    pub(crate) fn of_mut(&mut self, kind: LicenceType) -> &mut TypeCounters {
+        match kind {
+            LicenceType::Desktop => &mut self.desktop,
+            LicenceType::Server => &mut self.server,
+        }
+    }
+
+    /// What is assigned from one pool.
+    ///
+    /// ```
+    /// # use keyledger::quota::{Counters, Resource};
+    /// assert_eq!(Counters::default().in_use(Resource::DesktopLicences), 0);
+    /// ```
+    pub fn in_use(&self, resource: Resource) -> u64 {
+        match resource {
+            Resource::DesktopLicences => self.desktop.assigned_licences,
+            Resource::ServerLicences => self.server.assigned_licences,
+            Resource::DesktopGb => self.desktop.assigned_gb,
+            Resource::ServerGb => self.server.assigned_gb,
+        }
+    }
+}
+
+/// How the subscription was sold.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "reseller")]
+pub enum SaleModel {
+    /// Bought from the service provider: user groups are available.
+    Direct,
+    /// Bought from this reseller (by id): no user groups.
+    Reseller(String),
+}
+
+/// Why a subscription stopped working.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum StopReason {
+    /// Its reseller cancelled its own subscription. The customer's subscription is not cancelled.
+    PartnerCancelled {
+        /// The reseller.
+        reseller: String,
+    },
+}
+
+impl StopReason {
+    /// The message the customer control panel shows.
+    ///
+    /// ```
+    /// # use keyledger::quota::StopReason;
+    /// let r = StopReason::PartnerCancelled { reseller: "r1".into() };
+    /// assert!(r.message().contains("partner"));
+    /// ```
+    pub fn message(&self) -> String {
+        match self {
+            StopReason::PartnerCancelled { reseller } => format!(
+                "The partner ({reseller}) has cancelled the subscription: this subscription no longer works."
+            ),
+        }
+    }
+}
+
+/// The staff member a subscription is provisioned under.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Admin {
+    /// Name.
+    pub name: String,
+    /// Email (normalised), unique among all partners.
+    pub email: String,
+}
+
+/// A subscription: limits, counters, users, licences, groups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    /// Caller-supplied id.
+    pub id: String,
+    /// Company name.
+    pub company: String,
+    /// Direct sale or through a reseller.
+    pub model: SaleModel,
+    /// What was bought.
+    pub limits: Limits,
+    /// The admin it is provisioned under; `None` while held for an email already in use.
+    pub admin: Option<Admin>,
+    /// The admin given at purchase (its email may have been in use).
+    pub requested_admin: Admin,
+    /// Set when the subscription stopped working (see [`StopReason`]).
+    pub stopped: Option<StopReason>,
+    /// Sync enabled for the whole subscription.
+    pub sync_enabled: bool,
+    /// Whether the groups tab is shown.
+    pub groups_tab_visible: bool,
+    /// Users by login.
+    #[serde(serialize_with = "sorted_map")]
+    pub users: HashMap<String, User>,
+    /// Groups, the `Default` group first.
+    pub groups: Vec<Group>,
+    /// The id the next group gets.
+    pub next_group: GroupId,
+    /// Licences by id.
+    #[serde(serialize_with = "sorted_map")]
+    pub licences: HashMap<LicenceId, Licence>,
+    /// The id the next licence gets.
+    pub next_licence: LicenceId,
+    /// Stored counters (recomputed and compared by [`QuotaBook::refresh_report`](super::QuotaBook::refresh_report)).
+    pub counters: Counters,
+}
+
+impl Subscription {
+    /// The group with this id.
+    ///
+    /// ```
+    /// # use keyledger::quota::*;
+    /// # use chrono::{TimeZone, Utc};
+    /// # let mut book = QuotaBook::new();
+    /// # book.execute(QuotaCommand::CreateSubscription { subscription: "s".into(), company: "C".into(),
+    /// #   admin_name: "A".into(), email: "a@x.com".into(), model: SaleModel::Direct,
+    /// #   limits: Limits::unlimited(0) }, Utc.timestamp_opt(0, 0).unwrap())?;
+    /// let sub = book.subscription("s").unwrap();
+    /// assert_eq!(sub.group(DEFAULT_GROUP).unwrap().name, "Default");
+    /// # Ok::<(), QuotaError>(())
+    /// ```
+    pub fn group(&self, id: GroupId) -> Option<&Group> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+
+    /// Recomputes the counters from the licences themselves.
+    ///
+    /// ```
+    /// # use keyledger::quota::*;
+    /// # use chrono::{TimeZone, Utc};
+    /// # let mut book = QuotaBook::new();
+    /// # book.execute(QuotaCommand::CreateSubscription { subscription: "s".into(), company: "C".into(),
+    /// #   admin_name: "A".into(), email: "a@x.com".into(), model: SaleModel::Direct,
+    /// #   limits: Limits::unlimited(0) }, Utc.timestamp_opt(0, 0).unwrap())?;
+    /// let sub = book.subscription("s").unwrap();
+    /// assert_eq!(sub.recompute_counters(), sub.counters);
+    /// # Ok::<(), QuotaError>(())
+    /// ```
+    pub fn recompute_counters(&self) -> Counters {
+        let mut c = Counters::default();
+        for l in self.licences.values() {
+            let t = c.of_mut(l.kind);
+            t.assigned_licences = t.assigned_licences.saturating_add(1);
+            t.activated_licences = t.activated_licences.saturating_add(u64::from(l.activated));
+            t.assigned_gb = t.assigned_gb.saturating_add(l.quota_gb);
+            t.used_gb = t.used_gb.saturating_add(l.used_gb);
+        }
+        c.suspended_users = self.users.values().filter(|u| u.suspended).count() as u64;
+        c
+    }
+}
+
+/// Serialises a hash map in key order, so the JSON text of a book is the same on every run.
+pub(crate) fn sorted_map<S: Serializer, K: Ord + Serialize, V: Serialize>(
+    map: &HashMap<K, V>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    map.iter().collect::<BTreeMap<&K, &V>>().serialize(s)
+}
