@@ -1,0 +1,98 @@
+//! The catalog at the JS boundary: the StorageCraft preset as a plain object, and catalogs passed
+//! in as JSON (the shape `catalog()` returns), checked product by product like `Catalog::add`.
+
+use crate::args;
+use crate::errors::{plain, to_js};
+use keyledger::catalog::{presets, Catalog};
+use keyledger::format::FormatError;
+use keyledger::Error;
+use std::sync::OnceLock;
+use wasm_bindgen::prelude::*;
+
+/// The StorageCraft preset, built once.
+pub fn preset() -> &'static Catalog {
+    static PRESET: OnceLock<Catalog> = OnceLock::new();
+    PRESET.get_or_init(presets::storagecraft)
+}
+
+/// Reads a catalog from JSON (`{"products": [...]}`), with the same checks as adding each product.
+///
+/// # Errors
+/// `format.corrupt` for text that is not a catalog; the catalog's own errors (duplicate id, empty or
+/// duplicate name, zero licences).
+pub fn from_json(json: &str) -> Result<Catalog, Error> {
+    let raw: Catalog = serde_json::from_str(json).map_err(|e| FormatError::from_json_error(&e))?;
+    let mut catalog = Catalog::new();
+    for product in raw.products() {
+        catalog.add(product.clone())?;
+    }
+    Ok(catalog)
+}
+
+/// A catalog from an optional JSON argument: `None` (the preset) when absent.
+pub(crate) fn from_arg(
+    value: &JsValue,
+    argument: &'static str,
+) -> Result<Option<Catalog>, JsValue> {
+    args::optional_string(value, argument)?
+        .map(|j| from_json(&j).map_err(to_js))
+        .transpose()
+}
+
+/// The StorageCraft preset catalog as a plain object: `{products: [{id, name, keyType, ...}]}`
+/// (field names as in the Rust serde form).
+///
+/// # Errors
+/// None in practice (a coded `format.write` error if it could not be written).
+#[wasm_bindgen(js_name = catalog, unchecked_return_type = "Catalog")]
+pub fn preset_catalog() -> Result<JsValue, JsValue> {
+    plain(preset())
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const CATALOG_TS: &str = r#"
+/** A product of the catalog (the Rust serde form). */
+export interface Product {
+    id: number;
+    name: string;
+    key_type: string;
+    license_type: "msp" | "legacy" | "image_manager";
+    licensing: "subscription" | "perpetual";
+    editions: string[];
+    job_licences: { job_type: string; count: number }[];
+    licences_per_key: number;
+}
+/** A catalog: products by id. */
+export interface Catalog {
+    products: Product[];
+}
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preset_round_trips_through_json() {
+        let json = serde_json::to_string(preset()).unwrap();
+        assert_eq!(&from_json(&json).unwrap(), preset());
+    }
+
+    #[test]
+    fn json_catalogs_get_the_same_checks_as_add() {
+        let dup = r#"{"products":[
+            {"id":5,"name":"A","key_type":"A","license_type":"msp","licensing":"subscription","editions":[],"job_licences":[],"licences_per_key":1},
+            {"id":5,"name":"B","key_type":"B","license_type":"msp","licensing":"subscription","editions":[],"job_licences":[],"licences_per_key":1}
+        ]}"#;
+        assert_eq!(
+            from_json(dup).unwrap_err().code(),
+            "catalog.duplicate_product"
+        );
+        assert_eq!(from_json("{nope").unwrap_err().code(), "format.corrupt");
+        assert_eq!(
+            from_json(r#"{"products":[]}"#).unwrap(),
+            Catalog::new(),
+            "an empty catalog is allowed"
+        );
+    }
+}
