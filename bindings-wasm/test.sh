@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole WebAssembly step, from a fresh clone or a warm tree (run from anywhere):
 #   installs what is missing (wasm32 target, wasm-bindgen CLI at the Cargo.lock version, npm packages,
-#   Chromium), builds the key-only module with the size-tuned `wasm` profile, runs wasm-bindgen for
-#   node and the browser, optimises with npm binaryen's wasm-opt -Oz, checks the module imports nothing
+#   Chromium), builds with the size-tuned `wasm` profile the node package (pkg-node, default features)
+#   and the page's key-only module (www/pkg, --no-default-features), optimises with npm binaryen's wasm-opt -Oz, checks the module imports nothing
 #   from `env`, prints its size, then runs the node tests and the headless-Chromium browser test.
 # Env: WASM_FEATURES (cargo features, e.g. "full"), SKIP_BROWSER=1 to skip the browser test.
 set -euo pipefail
@@ -41,12 +41,16 @@ if [ "${SKIP_BROWSER:-0}" != 1 ] && [ ! -x /usr/bin/chromium ]; then
 fi
 
 say "build"
+# Two modules: the node package with the default features (+ WASM_FEATURES), and the key-check page's
+# key-only module (--no-default-features), in its own target dir so that both stay cached.
 FEATURES=${WASM_FEATURES:-}
 cargo build -p keyledger-wasm --target wasm32-unknown-unknown --profile wasm ${FEATURES:+--features "$FEATURES"}
-RAW="$ROOT/target/wasm32-unknown-unknown/wasm/keyledger_wasm.wasm"
+cargo build -p keyledger-wasm --target wasm32-unknown-unknown --profile wasm --no-default-features \
+  --target-dir target/wasm-keyonly
 rm -rf "$PKG/pkg-node" "$PKG/www/pkg"
-wasm-bindgen --target nodejs --out-dir "$PKG/pkg-node" "$RAW"
-wasm-bindgen --target web --out-dir "$PKG/www/pkg" "$RAW"
+wasm-bindgen --target nodejs --out-dir "$PKG/pkg-node" target/wasm32-unknown-unknown/wasm/keyledger_wasm.wasm
+wasm-bindgen --target web --out-dir "$PKG/www/pkg" \
+  target/wasm-keyonly/wasm32-unknown-unknown/wasm/keyledger_wasm.wasm
 
 say "wasm-opt -Oz (npm binaryen)"
 WASM_OPT="$PKG/node_modules/.bin/wasm-opt"
@@ -55,11 +59,11 @@ for dir in "$PKG/pkg-node" "$PKG/www/pkg"; do
   "$WASM_OPT" -Oz --strip-debug --strip-producers "$dir/keyledger_wasm_bg.wasm" -o "$dir/keyledger_wasm_bg.wasm"
 done
 
-say "imports and size"
+say "imports and size (www/pkg: the key-only module of the page)"
 node "$PKG/tests/inspect.mjs" "$PKG/www/pkg/keyledger_wasm_bg.wasm" "$PKG/pkg-node/keyledger_wasm_bg.wasm"
 
 say "node tests"
-node --test "$PKG"/tests/*.test.cjs
+node --test "$PKG"/tests/*.test.cjs "$PKG"/tests/*.test.mjs
 
 if [ "${SKIP_BROWSER:-0}" != 1 ]; then
   say "browser test (headless Chromium)"

@@ -22,6 +22,17 @@ pub fn bad_argument(argument: &'static str, expected: &'static str) -> ErrorView
     }
 }
 
+/// The error for a capability this build was made without.
+pub fn unsupported(what: &'static str, feature: &'static str) -> ErrorView {
+    ErrorView {
+        code: "js.unsupported",
+        message: format!(
+            "{what} are not in this build of keyledger-wasm (cargo feature `{feature}`)"
+        ),
+        fields: vec![("feature", Value::from(feature))],
+    }
+}
+
 /// A string argument.
 ///
 /// # Errors

@@ -2,10 +2,10 @@
 //! in as JSON (the shape `catalog()` returns), checked product by product like `Catalog::add`.
 
 use crate::args;
-use crate::errors::{plain, to_js};
+use crate::errors::plain;
 use keyledger::catalog::{presets, Catalog};
-use keyledger::format::FormatError;
-use keyledger::Error;
+#[cfg(feature = "catalog-json")]
+use keyledger::{format::FormatError, Error};
 use std::sync::OnceLock;
 use wasm_bindgen::prelude::*;
 
@@ -15,11 +15,12 @@ pub fn preset() -> &'static Catalog {
     PRESET.get_or_init(presets::storagecraft)
 }
 
-/// Reads a catalog from JSON (`{"products": [...]}`), with the same checks as adding each product.
+/// Reads a catalog from JSON (feature `catalog-json`) (`{"products": [...]}`), with the same checks as adding each product.
 ///
 /// # Errors
 /// `format.corrupt` for text that is not a catalog; the catalog's own errors (duplicate id, empty or
 /// duplicate name, zero licences).
+#[cfg(feature = "catalog-json")]
 pub fn from_json(json: &str) -> Result<Catalog, Error> {
     let raw: Catalog = serde_json::from_str(json).map_err(|e| FormatError::from_json_error(&e))?;
     let mut catalog = Catalog::new();
@@ -29,13 +30,32 @@ pub fn from_json(json: &str) -> Result<Catalog, Error> {
     Ok(catalog)
 }
 
+/// A catalog from JSON, or the coded error a JS caller sees.
+///
+/// # Errors
+/// As [`from_json`]; in a build without the `catalog-json` feature, always `js.unsupported`.
+pub(crate) fn from_json_js(json: &str) -> Result<Catalog, JsValue> {
+    #[cfg(feature = "catalog-json")]
+    {
+        from_json(json).map_err(crate::errors::to_js)
+    }
+    #[cfg(not(feature = "catalog-json"))]
+    {
+        let _ = json;
+        Err(crate::errors::throw(&crate::args::unsupported(
+            "catalogs passed as JSON",
+            "catalog-json",
+        )))
+    }
+}
+
 /// A catalog from an optional JSON argument: `None` (the preset) when absent.
 pub(crate) fn from_arg(
     value: &JsValue,
     argument: &'static str,
 ) -> Result<Option<Catalog>, JsValue> {
     args::optional_string(value, argument)?
-        .map(|j| from_json(&j).map_err(to_js))
+        .map(|j| from_json_js(&j))
         .transpose()
 }
 
@@ -68,7 +88,7 @@ export interface Catalog {
 }
 "#;
 
-#[cfg(test)]
+#[cfg(all(test, feature = "catalog-json"))]
 mod tests {
     use super::*;
 

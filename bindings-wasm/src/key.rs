@@ -4,7 +4,7 @@
 //! struct below, written through JSON) or a coded `Error` ([`crate::errors`]).
 
 use crate::args;
-use crate::catalog::{from_arg, from_json, preset};
+use crate::catalog::{from_arg, from_json_js, preset};
 use crate::errors::{plain, to_js};
 use keyledger::catalog::{Catalog, ProductId};
 use keyledger::key::{check_key, Issuer as CoreIssuer, KeyCheck, ProductKey};
@@ -96,7 +96,7 @@ pub fn parse_view(text: &str) -> Result<KeyView, Error> {
 ///
 /// # Errors
 /// `js.bad_argument` for a `text` that is not a string; a coded error for a `catalogJson` that is
-/// not a valid catalog.
+/// not a valid catalog (`js.unsupported` in the key-only build).
 #[wasm_bindgen(js_name = checkKey, unchecked_return_type = "KeyCheck")]
 pub fn check_key_js(
     #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
@@ -312,13 +312,14 @@ impl JsIssuer {
     ///
     /// # Errors
     /// `format.corrupt`, a catalog error, `js.bad_argument`; the catalog in use is then unchanged.
+    /// `js.unsupported` in a build without the `catalog-json` feature (the key-check page's).
     #[wasm_bindgen(js_name = setCatalog)]
     pub fn set_catalog(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string")] json: JsValue,
     ) -> Result<(), JsValue> {
         let json = args::string(&json, "json")?;
-        self.catalog = Some(from_json(&json).map_err(to_js)?);
+        self.catalog = Some(from_json_js(&json)?);
         Ok(())
     }
 
