@@ -44,13 +44,15 @@ say "build"
 # Two modules: the node package with the default features (+ WASM_FEATURES), and the key-check page's
 # key-only module (--no-default-features), in its own target dir so that both stay cached.
 FEATURES=${WASM_FEATURES:-}
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps \
+  | node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).target_directory))')
 cargo build -p keyledger-wasm --target wasm32-unknown-unknown --profile wasm ${FEATURES:+--features "$FEATURES"}
 cargo build -p keyledger-wasm --target wasm32-unknown-unknown --profile wasm --no-default-features \
-  --target-dir target/wasm-keyonly
+  --target-dir "$TARGET_DIR/wasm-keyonly"
 rm -rf "$PKG/pkg-node" "$PKG/www/pkg"
-wasm-bindgen --target nodejs --out-dir "$PKG/pkg-node" target/wasm32-unknown-unknown/wasm/keyledger_wasm.wasm
+wasm-bindgen --target nodejs --out-dir "$PKG/pkg-node" "$TARGET_DIR/wasm32-unknown-unknown/wasm/keyledger_wasm.wasm"
 wasm-bindgen --target web --out-dir "$PKG/www/pkg" \
-  target/wasm-keyonly/wasm32-unknown-unknown/wasm/keyledger_wasm.wasm
+  "$TARGET_DIR/wasm-keyonly/wasm32-unknown-unknown/wasm/keyledger_wasm.wasm"
 
 say "wasm-opt -Oz (npm binaryen)"
 WASM_OPT="$PKG/node_modules/.bin/wasm-opt"
