@@ -1,0 +1,45 @@
+// Key checks per second in node through the WebAssembly module (bindings-wasm/pkg-node, built by
+// bindings-wasm/test.sh), to compare with the native criterion bench `key/verify_1024`.
+// Usage: node benches/baselines/keys_wasm.mjs [seconds per case, default 2]
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const kl = require(process.env.KEYLEDGER_WASM_PKG || path.join(root, 'bindings-wasm', 'pkg-node', 'keyledger_wasm.js'));
+const seconds = Number(process.argv[2] ?? 2);
+
+const issuer = new kl.Issuer(new TextEncoder().encode('benchmark issuer secret 32 bytes'));
+issuer.setMaxPerRequest(1024);
+const keys = issuer.generateBatch(1, 0, 1024);
+
+function bench(name, fn) {
+  for (let i = 0; i < 3; i++) fn(); // warm up
+  let rounds = 0;
+  const start = process.hrtime.bigint();
+  const deadline = start + BigInt(Math.round(seconds * 1e9));
+  let now = start;
+  while (now < deadline) {
+    fn();
+    rounds += 1;
+    now = process.hrtime.bigint();
+  }
+  const ns = Number(now - start) / (rounds * keys.length);
+  console.log(`${name.padEnd(44)} ${ns.toFixed(0).padStart(6)} ns/key  ${(1e9 / ns / 1e6).toFixed(2)} M keys/s`);
+}
+
+let sink = 0;
+bench('checkKey(text)        (no secret, object)', () => {
+  for (const k of keys) sink += kl.checkKey(k).usable ? 1 : 0;
+});
+bench('issuer.check(text)    (HMAC tag, object)', () => {
+  for (const k of keys) sink += issuer.check(k).usable ? 1 : 0;
+});
+bench('issuer.verify(text)   (HMAC tag, object)', () => {
+  for (const k of keys) sink += issuer.verify(k).serial >= 0 ? 1 : 0;
+});
+bench('issuer.generate(1, serial)', () => {
+  for (let s = 0; s < keys.length; s++) sink += issuer.generate(1, s).length;
+});
+if (sink === 0) throw new Error('nothing was checked');
