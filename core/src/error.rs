@@ -1,5 +1,6 @@
 //! The crate's error: one variant per module error, each with a stable [`code`](Error::code).
 
+use crate::billing::BillingError;
 use crate::catalog::CatalogError;
 use crate::format::FormatError;
 use crate::key::KeyError;
@@ -25,6 +26,9 @@ pub enum Error {
     /// A stored-format error.
     #[error(transparent)]
     Format(#[from] FormatError),
+    /// A billing error.
+    #[error(transparent)]
+    Billing(#[from] BillingError),
 }
 
 impl Error {
@@ -39,6 +43,7 @@ impl Error {
             Error::Key(e) => e.code(),
             Error::Catalog(e) => e.code(),
             Error::Format(e) => e.code(),
+            Error::Billing(e) => e.code(),
         }
     }
 }

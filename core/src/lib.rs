@@ -17,6 +17,8 @@
 //! - [`key`]: product keys — deterministic generation from an issuer secret, lenient parsing, a
 //!   public typo check, a truncated HMAC tag, validation as a value.
 //! - [`lifecycle`]: licence states and the 7/14/30-day thresholds, shared by ledger and billing.
+//! - [`billing`]: what the MSP is invoiced each month (Billing Detail, Activation Report, trends,
+//!   a bulk path for call-home columns), exact decimal money, every decision explained.
 //! - [`format`]: the versioned JSON envelope of stored documents.
 //! - [`error`]: the crate's [`Error`], composed of one error enum per module, each with a stable code.
 //!
@@ -35,6 +37,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod billing;
 pub mod catalog;
 pub mod error;
 pub mod format;

@@ -1,0 +1,379 @@
+//! Billing counts straight from call-home columns, for vendors who keep call-home logs in a
+//! warehouse.
+//!
+//! # Input
+//! - Call-homes as two columns of one month: `licence[i]` (index into the licence columns) and
+//!   `at[i]` (unix seconds). **Rows of one licence must be in time order** (a time-sorted warehouse
+//!   export is); a call-home earlier than the licence's latest contact is ignored.
+//! - Per licence `l`: `activated_at[l]` (unix seconds; `i64::MAX` = never activated),
+//!   `deactivated_at[l]` (the instant billing stopped: deactivation requested or finalised;
+//!   `i64::MAX` = none), `last_contact_before[l]` (its latest call-home before the month;
+//!   `i64::MIN` = none) and `group[l]` (the product/edition bucket it is counted in, `< groups`).
+//!
+//! # Semantics (the same as the ledger's, see [`crate::lifecycle`])
+//! Contacts are the activation and the call-homes. At second `t` with `activated_at ≤ t <
+//! deactivated_at`, the licence is billable (Active or Late) iff `t − last contact ≤
+//! disabled_after` (14 days). When a gap between contacts reaches `lapse_after` (30 days) the
+//! activation has lapsed: later call-homes are ignored (the licence needs a new activation, which
+//! is a new licence index). A lapse or deactivation before the month must be given in
+//! `deactivated_at`. Day and rule definitions are those of [`BillingRule`].
+//!
+//! # Cost
+//! One pass over the call-homes, `O(rows + licences)` time. Working memory per licence: a `u32`
+//! day mask (bit 31 = lapsed) and an `i64` last contact: **12 bytes**, plus the 1-byte output of
+//! billable days. `Peak` needs every billable interval: it sorts the rows (`O(rows)` extra memory).
+//!
+//! ```
+//! use keyledger::billing::{bulk, BillingRule, Month};
+//! use keyledger::lifecycle::LifecyclePolicy;
+//! // Two licences, both activated on 1 Nov 2026 00:00 UTC; licence 1 calls home on 20 Nov.
+//! let nov1 = 1_793_491_200; // 2026-11-01T00:00:00Z
+//! let day = 86_400;
+//! let input = bulk::BulkInput {
+//!     licence: &[1],
+//!     at: &[nov1 + 19 * day],
+//!     activated_at: &[nov1, nov1],
+//!     deactivated_at: &[i64::MAX, i64::MAX],
+//!     last_contact_before: &[i64::MIN, i64::MIN],
+//!     group: &[0, 0],
+//!     groups: 1,
+//! };
+//! let r = bulk::bill(&input, Month::new(2026, 11)?, "UTC", BillingRule::STORAGECRAFT, &LifecyclePolicy::default())?;
+//! assert_eq!(r.days, [15, 30]); // licence 0: 1–15 Nov (Late until 15 Nov 00:00 inclusive)
+//! assert_eq!(r.groups[0].licences, 2); // 15 > 14 and 30 > 14
+//! # Ok::<(), keyledger::billing::BillingError>(())
+//! ```
+
+use super::{BillingError, BillingRule, Month};
+use crate::lifecycle::LifecyclePolicy;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The columns of one month of call-homes and the licences they belong to.
+#[derive(Debug, Clone, Copy)]
+pub struct BulkInput<'a> {
+    /// Licence index of each call-home.
+    pub licence: &'a [u32],
+    /// Unix seconds of each call-home.
+    pub at: &'a [i64],
+    /// Per licence: activation instant (`i64::MAX`: never).
+    pub activated_at: &'a [i64],
+    /// Per licence: instant billing stopped (`i64::MAX`: still running).
+    pub deactivated_at: &'a [i64],
+    /// Per licence: latest call-home before the month (`i64::MIN`: none).
+    pub last_contact_before: &'a [i64],
+    /// Per licence: its bucket (product/edition), `< groups`.
+    pub group: &'a [u16],
+    /// Number of buckets.
+    pub groups: usize,
+}
+
+/// The counts of one bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkGroup {
+    /// Licences billed under the rule.
+    pub licences: u64,
+    /// Σ billable days of the billed licences.
+    pub billable_days: u64,
+    /// Quantity billed: licences, Σ days ÷ days in month (`Prorated`) or the peak (`Peak`).
+    pub quantity: Decimal,
+}
+
+/// Result of [`bill`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkResult {
+    /// Billable days of each licence in the month.
+    pub days: Vec<u8>,
+    /// Counts per bucket.
+    pub groups: Vec<BulkGroup>,
+}
+
+const LAPSED: u32 = 1 << 31;
+
+/// Day lookup for one month: unix-second day starts.
+struct Days {
+    starts: Vec<i64>,
+    n: u32,
+    uniform: bool,
+}
+
+impl Days {
+    #[inline]
+    fn start(&self) -> i64 {
+        self.starts.first().copied().unwrap_or(0)
+    }
+    #[inline]
+    fn end(&self) -> i64 {
+        self.starts.last().copied().unwrap_or(0)
+    }
+    /// 0-based day of `t`, for `start ≤ t < end`.
+    #[inline]
+    fn day(&self, t: i64) -> u32 {
+        let guess = ((t - self.start()) / 86_400).clamp(0, i64::from(self.n) - 1) as usize;
+        if self.uniform {
+            return guess as u32;
+        }
+        let mut i = guess;
+        while i + 1 < self.n as usize && self.starts.get(i + 1).is_some_and(|s| t >= *s) {
+            i += 1;
+        }
+        while i > 0 && self.starts.get(i).is_some_and(|s| t < *s) {
+            i -= 1;
+        }
+        i as u32
+    }
+    /// Mask of the days touched by `[a, z)` (seconds), clipped to the month.
+    #[inline]
+    fn mask(&self, a: i64, z: i64) -> u32 {
+        let a = a.max(self.start());
+        let z = z.min(self.end());
+        if a >= z {
+            return 0;
+        }
+        let (da, dz) = (self.day(a), self.day(z - 1));
+        let hi = (1u64 << (dz + 1)) - 1;
+        let lo = (1u64 << da) - 1;
+        (hi & !lo) as u32
+    }
+}
+
+fn check_len(column: &'static str, expected: usize, found: usize) -> Result<(), BillingError> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(BillingError::ColumnLength {
+            column,
+            expected,
+            found,
+        })
+    }
+}
+
+/// Billing counts of one month under `rule` from call-home columns. See the [module docs](self).
+///
+/// # Errors
+/// [`BillingError::ColumnLength`], [`BillingError::LicenceOutOfRange`] (also for a `group` ≥
+/// `groups`), [`BillingError::UnknownTimeZone`], [`BillingError::Overflow`].
+///
+/// ```
+/// use keyledger::billing::{bulk, BillingRule, Month};
+/// use keyledger::lifecycle::LifecyclePolicy;
+/// let input = bulk::BulkInput { licence: &[0], at: &[0], activated_at: &[], deactivated_at: &[],
+///     last_contact_before: &[], group: &[], groups: 1 };
+/// let err = bulk::bill(&input, Month::new(2026, 11)?, "UTC", BillingRule::AnyDay, &LifecyclePolicy::default());
+/// assert_eq!(err.unwrap_err().code(), "billing.licence_out_of_range");
+/// # Ok::<(), keyledger::billing::BillingError>(())
+/// ```
+pub fn bill(
+    input: &BulkInput<'_>,
+    month: Month,
+    zone: &str,
+    rule: BillingRule,
+    policy: &LifecyclePolicy,
+) -> Result<BulkResult, BillingError> {
+    let n = input.activated_at.len();
+    check_len("at", input.licence.len(), input.at.len())?;
+    check_len("deactivated_at", n, input.deactivated_at.len())?;
+    check_len("last_contact_before", n, input.last_contact_before.len())?;
+    check_len("group", n, input.group.len())?;
+    if let Some((l, g)) = input
+        .group
+        .iter()
+        .enumerate()
+        .find(|(_, g)| usize::from(**g) >= input.groups)
+    {
+        return Err(BillingError::LicenceOutOfRange {
+            row: l,
+            licence: u32::from(*g),
+            licences: input.groups,
+        });
+    }
+    let b = month.bounds(zone)?;
+    let starts: Vec<i64> = b.day_starts.iter().map(|t| t.timestamp()).collect();
+    let uniform = starts.windows(2).all(|w| w[1] - w[0] == 86_400);
+    let days = Days {
+        starts,
+        n: b.days(),
+        uniform,
+    };
+    let late = policy.disabled_after_seconds.saturating_add(1);
+    let lapse = policy.lapse_after_seconds;
+
+    // Working memory: 12 bytes per licence.
+    let mut mask = vec![0u32; n];
+    let mut last = vec![i64::MAX; n];
+    for ((m, c), (&act, &before)) in mask
+        .iter_mut()
+        .zip(last.iter_mut())
+        .zip(input.activated_at.iter().zip(input.last_contact_before))
+    {
+        if act == i64::MAX {
+            continue;
+        }
+        let base = if before != i64::MIN && before >= act {
+            before
+        } else {
+            act
+        };
+        *c = base;
+        *m = days.mask(base, base.saturating_add(late));
+    }
+    for (row, (&l, &t)) in input.licence.iter().zip(input.at).enumerate() {
+        let (Some(m), Some(c)) = (mask.get_mut(l as usize), last.get_mut(l as usize)) else {
+            return Err(BillingError::LicenceOutOfRange {
+                row,
+                licence: l,
+                licences: n,
+            });
+        };
+        if t < *c || *m & LAPSED != 0 {
+            continue;
+        }
+        if t - *c >= lapse {
+            *m |= LAPSED;
+            continue;
+        }
+        *c = t;
+        *m |= days.mask(t, t.saturating_add(late));
+    }
+
+    let last_second = days.end() - 1;
+    let mut out_days = vec![0u8; n];
+    let mut groups: Vec<BulkGroup> = (0..input.groups)
+        .map(|_| BulkGroup {
+            licences: 0,
+            billable_days: 0,
+            quantity: Decimal::ZERO,
+        })
+        .collect();
+    let mut billed = if rule == BillingRule::Peak {
+        vec![false; n]
+    } else {
+        Vec::new()
+    };
+    for l in 0..n {
+        let (Some(&m), Some(&c), Some(&deact), Some(&g)) = (
+            mask.get(l),
+            last.get(l),
+            input.deactivated_at.get(l),
+            input.group.get(l),
+        ) else {
+            continue;
+        };
+        let mut m = m & !LAPSED;
+        if deact < days.end() {
+            m &= days.mask(i64::MIN, deact);
+        }
+        let d = m.count_ones();
+        if let Some(o) = out_days.get_mut(l) {
+            *o = d as u8;
+        }
+        let at_end = c != i64::MAX
+            && c <= last_second
+            && last_second < deact
+            && last_second - c < late;
+        if rule.bills(d, days.n, at_end) {
+            if let Some(gr) = groups.get_mut(usize::from(g)) {
+                gr.licences += 1;
+                gr.billable_days += u64::from(d);
+            }
+            if let Some(x) = billed.get_mut(l) {
+                *x = true;
+            }
+        }
+    }
+    drop(mask);
+    drop(last);
+    for gr in &mut groups {
+        gr.quantity = super::policy::quantity(rule, gr.licences, gr.billable_days, days.n, || 0)?;
+    }
+    if rule == BillingRule::Peak {
+        let peaks = peaks(input, &days, &billed, late, lapse);
+        for (gr, p) in groups.iter_mut().zip(peaks) {
+            gr.quantity = Decimal::from(p);
+        }
+    }
+    Ok(BulkResult {
+        days: out_days,
+        groups,
+    })
+}
+
+/// Peak per bucket: every billable interval of the billed licences, swept in time order.
+fn peaks(input: &BulkInput<'_>, days: &Days, billed: &[bool], late: i64, lapse: i64) -> Vec<u64> {
+    let mut rows: Vec<(u32, i64)> = input
+        .licence
+        .iter()
+        .zip(input.at)
+        .filter(|(l, _)| billed.get(**l as usize).copied().unwrap_or(false))
+        .map(|(l, t)| (*l, *t))
+        .collect();
+    rows.sort_unstable();
+    let mut events: Vec<Vec<(i64, i8)>> = vec![Vec::new(); input.groups];
+    let mut push = |g: u16, a: i64, z: i64| {
+        let (a, z) = (a.max(days.start()), z.min(days.end()));
+        if a < z {
+            if let Some(e) = events.get_mut(usize::from(g)) {
+                e.push((a, 1));
+                e.push((z, -1));
+            }
+        }
+    };
+    let mut i = 0;
+    for (l, &is_billed) in billed.iter().enumerate() {
+        if !is_billed {
+            continue;
+        }
+        let (Some(&act), Some(&deact), Some(&before), Some(&g)) = (
+            input.activated_at.get(l),
+            input.deactivated_at.get(l),
+            input.last_contact_before.get(l),
+            input.group.get(l),
+        ) else {
+            continue;
+        };
+        let mut c = if before != i64::MIN && before >= act {
+            before
+        } else {
+            act
+        };
+        let mut lapsed = false;
+        // The current billable run [run_a, run_z).
+        let (mut run_a, mut run_z) = (c, c.saturating_add(late).min(deact));
+        while let Some(&(rl, t)) = rows.get(i) {
+            if rl as usize != l {
+                break;
+            }
+            i += 1;
+            if lapsed || t < c {
+                continue;
+            }
+            if t - c >= lapse {
+                lapsed = true;
+                continue;
+            }
+            c = t;
+            let z = t.saturating_add(late).min(deact);
+            if t <= run_z {
+                run_z = run_z.max(z);
+            } else {
+                push(g, run_a, run_z);
+                run_a = t;
+                run_z = z;
+            }
+        }
+        push(g, run_a, run_z);
+    }
+    events
+        .into_iter()
+        .map(|mut e| {
+            e.sort_unstable();
+            let (mut now, mut max) = (0i64, 0i64);
+            for (_, d) in e {
+                now += i64::from(d);
+                max = max.max(now);
+            }
+            max as u64
+        })
+        .collect()
+}
