@@ -122,11 +122,9 @@ impl ActivationReport {
         let tz = zone(zone_name)?;
         let mut rows = Vec::new();
         for h in histories {
-            let p = catalog
-                .get(h.product)
-                .ok_or(BillingError::UnknownProduct {
-                    product: h.product.get(),
-                })?;
+            let p = catalog.get(h.product).ok_or(BillingError::UnknownProduct {
+                product: h.product.get(),
+            })?;
             if !products.is_empty() && !products.contains(&h.product) {
                 continue;
             }

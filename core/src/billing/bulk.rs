@@ -4,7 +4,8 @@
 //! # Input
 //! - Call-homes as two columns of one month: `licence[i]` (index into the licence columns) and
 //!   `at[i]` (unix seconds). **Rows of one licence must be in time order** (a time-sorted warehouse
-//!   export is); a call-home earlier than the licence's latest contact is ignored.
+//!   export is); a call-home earlier than the licence's latest contact is ignored, and so is one
+//!   after the month (earlier ones count as contacts).
 //! - Per licence `l`: `activated_at[l]` (unix seconds; `i64::MAX` = never activated),
 //!   `deactivated_at[l]` (the instant billing stopped: deactivation requested or finalised;
 //!   `i64::MAX` = none), `last_contact_before[l]` (its latest call-home before the month;
@@ -19,9 +20,10 @@
 //! `deactivated_at`. Day and rule definitions are those of [`BillingRule`].
 //!
 //! # Cost
-//! One pass over the call-homes, `O(rows + licences)` time. Working memory per licence: a `u32`
-//! day mask (bit 31 = lapsed) and an `i64` last contact: **12 bytes**, plus the 1-byte output of
-//! billable days. `Peak` needs every billable interval: it sorts the rows (`O(rows)` extra memory).
+//! One pass over the call-homes, `O(rows + licences)` time. Working memory per licence, in one
+//! 12-byte record: a `u32` day mask (bit 31 = lapsed), the last contact and the deactivation as
+//! `i32` seconds from the month's start (instants further than ±68 years from it are clamped);
+//! plus the 1-byte output of billable days. `Peak` needs every billable interval: it sorts the rows (`O(rows)` extra memory).
 //!
 //! ```
 //! use keyledger::billing::{bulk, BillingRule, Month};
@@ -39,8 +41,9 @@
 //!     groups: 1,
 //! };
 //! let r = bulk::bill(&input, Month::new(2026, 11)?, "UTC", BillingRule::STORAGECRAFT, &LifecyclePolicy::default())?;
-//! assert_eq!(r.days, [15, 30]); // licence 0: 1–15 Nov (Late until 15 Nov 00:00 inclusive)
-//! assert_eq!(r.groups[0].licences, 2); // 15 > 14 and 30 > 14
+//! // Licence 0: 1–15 Nov (Late until 15 Nov 00:00 inclusive); licence 1 also 20–30 Nov.
+//! assert_eq!(r.days, [15, 26]);
+//! assert_eq!(r.groups[0].licences, 2); // 15 > 14 and 26 > 14
 //! # Ok::<(), keyledger::billing::BillingError>(())
 //! ```
 
@@ -189,7 +192,12 @@ pub fn bill(
         });
     }
     let b = month.bounds(zone)?;
-    let starts: Vec<i64> = b.day_starts.iter().map(|t| t.timestamp()).collect();
+    let origin = b.start().timestamp();
+    let starts: Vec<i64> = b
+        .day_starts
+        .iter()
+        .map(|t| t.timestamp() - origin)
+        .collect();
     let uniform = starts.windows(2).all(|w| w[1] - w[0] == 86_400);
     let days = Days {
         starts,
@@ -198,43 +206,67 @@ pub fn bill(
     };
     let late = policy.disabled_after_seconds.saturating_add(1);
     let lapse = policy.lapse_after_seconds;
+    // Instants relative to the month's start, as i32 (±68 years; further is clamped).
+    let rel = |t: i64| {
+        t.saturating_sub(origin)
+            .clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+    };
 
-    // Working memory: 12 bytes per licence.
-    let mut mask = vec![0u32; n];
-    let mut last = vec![i64::MAX; n];
-    for ((m, c), (&act, &before)) in mask
-        .iter_mut()
-        .zip(last.iter_mut())
-        .zip(input.activated_at.iter().zip(input.last_contact_before))
-    {
-        if act == i64::MAX {
-            continue;
-        }
-        let base = if before != i64::MIN && before >= act {
-            before
-        } else {
-            act
-        };
-        *c = base;
-        *m = days.mask(base, base.saturating_add(late));
-    }
+    let month_end = rel(origin + days.end());
+    // Working memory: 12 bytes per licence, one cache line touch per call-home.
+    let mut work: Vec<Work> = input
+        .activated_at
+        .iter()
+        .zip(input.last_contact_before)
+        .zip(input.deactivated_at)
+        .map(|((&act, &before), &deact)| {
+            let stop = rel(deact);
+            if act == i64::MAX {
+                return Work {
+                    mask: LAPSED,
+                    last: i32::MAX,
+                    stop,
+                };
+            }
+            let base = rel(if before != i64::MIN && before >= act {
+                before
+            } else {
+                act
+            });
+            if base >= stop {
+                return Work {
+                    mask: LAPSED,
+                    last: base,
+                    stop,
+                };
+            }
+            let z = (i64::from(base) + late).min(i64::from(stop));
+            Work {
+                mask: days.mask(i64::from(base), z),
+                last: base,
+                stop,
+            }
+        })
+        .collect();
     for (row, (&l, &t)) in input.licence.iter().zip(input.at).enumerate() {
-        let (Some(m), Some(c)) = (mask.get_mut(l as usize), last.get_mut(l as usize)) else {
+        let Some(w) = work.get_mut(l as usize) else {
             return Err(BillingError::LicenceOutOfRange {
                 row,
                 licence: l,
                 licences: n,
             });
         };
-        if t < *c || *m & LAPSED != 0 {
+        let t = rel(t);
+        if t < w.last || t >= w.stop || t >= month_end || w.mask & LAPSED != 0 {
             continue;
         }
-        if t - *c >= lapse {
-            *m |= LAPSED;
+        if i64::from(t) - i64::from(w.last) >= lapse {
+            w.mask |= LAPSED;
             continue;
         }
-        *c = t;
-        *m |= days.mask(t, t.saturating_add(late));
+        w.last = t;
+        let z = (i64::from(t) + late).min(i64::from(w.stop));
+        w.mask |= days.mask(i64::from(t), z);
     }
 
     let last_second = days.end() - 1;
@@ -251,27 +283,16 @@ pub fn bill(
     } else {
         Vec::new()
     };
-    for l in 0..n {
-        let (Some(&m), Some(&c), Some(&deact), Some(&g)) = (
-            mask.get(l),
-            last.get(l),
-            input.deactivated_at.get(l),
-            input.group.get(l),
-        ) else {
-            continue;
-        };
-        let mut m = m & !LAPSED;
-        if deact < days.end() {
-            m &= days.mask(i64::MIN, deact);
-        }
-        let d = m.count_ones();
-        if let Some(o) = out_days.get_mut(l) {
-            *o = d as u8;
-        }
-        let at_end = c != i64::MAX
-            && c <= last_second
-            && last_second < deact
-            && last_second - c < late;
+    for (l, ((w, &g), o)) in work
+        .iter()
+        .zip(input.group)
+        .zip(out_days.iter_mut())
+        .enumerate()
+    {
+        let d = (w.mask & !LAPSED).count_ones();
+        *o = d as u8;
+        let (c, stop) = (i64::from(w.last), i64::from(w.stop));
+        let at_end = c <= last_second && last_second < stop && last_second - c < late;
         if rule.bills(d, days.n, at_end) {
             if let Some(gr) = groups.get_mut(usize::from(g)) {
                 gr.licences += 1;
@@ -282,13 +303,12 @@ pub fn bill(
             }
         }
     }
-    drop(mask);
-    drop(last);
+    drop(work);
     for gr in &mut groups {
         gr.quantity = super::policy::quantity(rule, gr.licences, gr.billable_days, days.n, || 0)?;
     }
     if rule == BillingRule::Peak {
-        let peaks = peaks(input, &days, &billed, late, lapse);
+        let peaks = peaks(input, &days, origin, &billed, late, lapse);
         for (gr, p) in groups.iter_mut().zip(peaks) {
             gr.quantity = Decimal::from(p);
         }
@@ -299,8 +319,26 @@ pub fn bill(
     })
 }
 
+/// Per-licence working state of the pass.
+#[derive(Clone, Copy)]
+struct Work {
+    /// Bit d: day d+1 billable; bit 31: lapsed or never active in the month.
+    mask: u32,
+    /// Last contact, seconds from the month's start.
+    last: i32,
+    /// Billing stops here (deactivation), seconds from the month's start.
+    stop: i32,
+}
+
 /// Peak per bucket: every billable interval of the billed licences, swept in time order.
-fn peaks(input: &BulkInput<'_>, days: &Days, billed: &[bool], late: i64, lapse: i64) -> Vec<u64> {
+fn peaks(
+    input: &BulkInput<'_>,
+    days: &Days,
+    origin: i64,
+    billed: &[bool],
+    late: i64,
+    lapse: i64,
+) -> Vec<u64> {
     let mut rows: Vec<(u32, i64)> = input
         .licence
         .iter()
@@ -311,7 +349,7 @@ fn peaks(input: &BulkInput<'_>, days: &Days, billed: &[bool], late: i64, lapse: 
     rows.sort_unstable();
     let mut events: Vec<Vec<(i64, i8)>> = vec![Vec::new(); input.groups];
     let mut push = |g: u16, a: i64, z: i64| {
-        let (a, z) = (a.max(days.start()), z.min(days.end()));
+        let (a, z) = (a.max(origin + days.start()), z.min(origin + days.end()));
         if a < z {
             if let Some(e) = events.get_mut(usize::from(g)) {
                 e.push((a, 1));
@@ -345,7 +383,7 @@ fn peaks(input: &BulkInput<'_>, days: &Days, billed: &[bool], late: i64, lapse: 
                 break;
             }
             i += 1;
-            if lapsed || t < c {
+            if lapsed || t < c || t >= origin + days.end() {
                 continue;
             }
             if t - c >= lapse {

@@ -186,11 +186,9 @@ impl BillingDetail {
         type LineKey = (String, ProductId, Option<String>);
         let mut groups: BTreeMap<LineKey, Vec<LicenceMonth>> = BTreeMap::new();
         for h in histories {
-            let product = catalog
-                .get(h.product)
-                .ok_or(BillingError::UnknownProduct {
-                    product: h.product.get(),
-                })?;
+            let product = catalog.get(h.product).ok_or(BillingError::UnknownProduct {
+                product: h.product.get(),
+            })?;
             if !in_month(h, &b) {
                 continue;
             }
@@ -257,12 +255,12 @@ impl BillingDetail {
                 .get(product)
                 .map(|p| p.name.clone())
                 .unwrap_or_default();
-            let unit_price = prices.price_of(product, edition.as_deref()).ok_or_else(|| {
-                BillingError::MissingPrice {
+            let unit_price = prices
+                .price_of(product, edition.as_deref())
+                .ok_or_else(|| BillingError::MissingPrice {
                     product: product_name.clone(),
                     edition: edition.clone(),
-                }
-            })?;
+                })?;
             let (num, den) = if rule == BillingRule::Prorated {
                 (Decimal::from(billable_days), b.days())
             } else {

@@ -119,7 +119,8 @@ pub(crate) fn evaluate(h: &LicenceHistory, b: &MonthBounds) -> LicenceMonth {
         if s.from < end && s.until.is_none_or(|u| u > last_second) {
             out.at_end = true;
         }
-        let (Some(a), Some(z)) = (b.day_of(from), b.day_of(until - Duration::nanoseconds(1))) else {
+        let (Some(a), Some(z)) = (b.day_of(from), b.day_of(until - Duration::nanoseconds(1)))
+        else {
             continue;
         };
         for d in a..=z.min(31) {
@@ -182,11 +183,9 @@ pub fn counts(
     let b = month.bounds(zone)?;
     let mut groups: BTreeMap<(ProductId, Option<String>), Vec<LicenceMonth>> = BTreeMap::new();
     for h in histories {
-        let p = catalog
-            .get(h.product)
-            .ok_or(BillingError::UnknownProduct {
-                product: h.product.get(),
-            })?;
+        let p = catalog.get(h.product).ok_or(BillingError::UnknownProduct {
+            product: h.product.get(),
+        })?;
         if !p.is_subscription() {
             continue;
         }

@@ -78,7 +78,10 @@ impl Trends {
                     licences: 0,
                     quantity: Decimal::ZERO,
                 };
-                for (_, e) in c.range((p.id, None)..).take_while(|((id, _), _)| *id == p.id) {
+                for (_, e) in c
+                    .range((p.id, None)..)
+                    .take_while(|((id, _), _)| *id == p.id)
+                {
                     point.licences += e.licences;
                     point.quantity =
                         point
