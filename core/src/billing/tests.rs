@@ -287,7 +287,7 @@ fn prorated_lines_are_rounded_once_half_up() {
     let h = active(9, b.start(), Some(b.start() + Duration::days(15)));
     let mut p = prices(BillingRule::Prorated, 5);
     assert_eq!(
-        detail(&[h.clone()], (2026, 11), "UTC", &p).total,
+        detail(std::slice::from_ref(&h), (2026, 11), "UTC", &p).total,
         Decimal::new(3, 2)
     );
     p.rounding = Rounding::HalfEven;
@@ -302,7 +302,7 @@ fn a_dst_month_counts_local_days() {
     // 2026-10-24T22:30Z is 25 Oct 00:30 in Berlin (CEST) but still 24 Oct in UTC.
     let h = active(1, utc(2026, 10, 24, 22, 30, 0), None);
     let berlin = detail(
-        &[h.clone()],
+        std::slice::from_ref(&h),
         (2026, 10),
         "Europe/Berlin",
         &prices(BillingRule::AnyDay, 100),
@@ -464,7 +464,7 @@ fn bad_input_is_typed() {
         "A",
         vec![span(utc(2026, 11, 2, 0, 0, 0), None, LicenceState::Active)],
     );
-    let e = BillingDetail::build(&[h.clone()], &c, m, "UTC", &p).unwrap_err();
+    let e = BillingDetail::build(std::slice::from_ref(&h), &c, m, "UTC", &p).unwrap_err();
     assert_eq!(
         e,
         BillingError::MissingPrice {
