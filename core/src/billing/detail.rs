@@ -664,3 +664,76 @@ impl BillingDiff {
         })
     }
 }
+
+/// A plain-text rendering for consoles and examples: one table per key type, then counts, lines
+/// and totals.
+impl std::fmt::Display for BillingDetail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "Billing Detail {} ({}; rule: {}; {})",
+            self.month,
+            self.time_zone,
+            self.rule.describe(),
+            self.currency
+        )?;
+        for t in &self.tables {
+            let kind = if t.perpetual {
+                " (perpetual, not billed monthly)"
+            } else {
+                ""
+            };
+            writeln!(f, "\n{}{} — keys: {}", t.key_type, kind, t.rows.len())?;
+            for r in &t.rows {
+                writeln!(
+                    f,
+                    "  {}  {:<12} {:<10} {:<8} {:>2} days  {:<12} {}",
+                    r.key,
+                    r.account,
+                    r.site.as_deref().unwrap_or("-"),
+                    r.edition.as_deref().unwrap_or("-"),
+                    r.billable_days,
+                    if r.billable {
+                        "billable"
+                    } else {
+                        "not billable"
+                    },
+                    r.explanation
+                )?;
+            }
+        }
+        writeln!(f, "\nBillable licences per product and edition")?;
+        for c in &self.counts {
+            writeln!(
+                f,
+                "  {:<22} {:<8} {:>4} licences  quantity {}",
+                c.product_name,
+                c.edition.as_deref().unwrap_or("-"),
+                c.licences,
+                c.quantity
+            )?;
+        }
+        writeln!(f, "\nPriced lines")?;
+        for l in &self.lines {
+            writeln!(
+                f,
+                "  {:<12} {:<22} {:<8} {:>8} × {:>8} = {:>10} {}",
+                l.account,
+                l.product_name,
+                l.edition.as_deref().unwrap_or("-"),
+                l.quantity,
+                l.unit_price,
+                l.amount,
+                self.currency
+            )?;
+        }
+        for a in &self.account_totals {
+            writeln!(
+                f,
+                "  total {:<40} {:>21} {}",
+                a.account, a.amount, self.currency
+            )?;
+        }
+        write!(f, "  GRAND TOTAL {:>55} {}", self.total, self.currency)
+    }
+}
