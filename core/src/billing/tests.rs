@@ -826,6 +826,11 @@ fn bulk_vs_history(lics: &[Lic], month: Month, zone: &str) {
                 lics[i]
             );
         }
+        if rule == BillingRule::AnyDay {
+            let fast = bulk::any_day_counts(&input, month, zone, &policy).unwrap();
+            let slow: Vec<u64> = r.groups.iter().map(|g| g.licences).collect();
+            assert_eq!(fast, slow, "{lics:?}");
+        }
         let c = counts(&hs, &presets::storagecraft(), month, zone, rule).unwrap();
         for (g, ed) in ["Server", "SBS", "Desktop"].iter().enumerate() {
             let want = c
