@@ -15,6 +15,7 @@ fn bulk_billing(c: &mut Criterion) {
         last_contact_before: &data.last_contact_before,
         group: &data.group,
         groups: 3,
+        time_sorted: true,
     };
     let month = Month::new(2026, 11).expect("valid month");
     let policy = LifecyclePolicy::default();
@@ -24,6 +25,15 @@ fn bulk_billing(c: &mut Criterion) {
     g.bench_function("any_day_counts_1m_30m", |b| {
         b.iter(|| {
             bulk::any_day_counts(black_box(&input), month, "UTC", &policy).expect("valid input")
+        })
+    });
+    let unsorted = bulk::BulkInput {
+        time_sorted: false,
+        ..input
+    };
+    g.bench_function("any_day_counts_no_time_order_1m_30m", |b| {
+        b.iter(|| {
+            bulk::any_day_counts(black_box(&unsorted), month, "UTC", &policy).expect("valid input")
         })
     });
     for (name, rule) in [

@@ -40,6 +40,7 @@ fn main() {
         last_contact_before: &data.last_contact_before,
         group: &data.group,
         groups: 3,
+        time_sorted: true,
     };
     let month = Month::new(2026, 11).expect("month");
     let policy = LifecyclePolicy::default();

@@ -39,6 +39,7 @@
 //!     last_contact_before: &[i64::MIN, i64::MIN],
 //!     group: &[0, 0],
 //!     groups: 1,
+//!     time_sorted: true,
 //! };
 //! let r = bulk::bill(&input, Month::new(2026, 11)?, "UTC", BillingRule::STORAGECRAFT, &LifecyclePolicy::default())?;
 //! // Licence 0: 1–15 Nov (Late until 15 Nov 00:00 inclusive); licence 1 also 20–30 Nov.
@@ -69,6 +70,10 @@ pub struct BulkInput<'a> {
     pub group: &'a [u16],
     /// Number of buckets.
     pub groups: usize,
+    /// Whether the rows are sorted by time across licences (a time-sorted export). Lets
+    /// [`any_day_counts`] stop reading once no undecided licence can still be decided; the rows
+    /// it reads are checked ([`BillingError::Unsorted`]), the rows after that point are not read.
+    pub time_sorted: bool,
 }
 
 /// The counts of one bucket.
@@ -162,7 +167,7 @@ fn check_len(column: &'static str, expected: usize, found: usize) -> Result<(), 
 /// use keyledger::billing::{bulk, BillingRule, Month};
 /// use keyledger::lifecycle::LifecyclePolicy;
 /// let input = bulk::BulkInput { licence: &[0], at: &[0], activated_at: &[], deactivated_at: &[],
-///     last_contact_before: &[], group: &[], groups: 1 };
+///     last_contact_before: &[], group: &[], groups: 1, time_sorted: false };
 /// let err = bulk::bill(&input, Month::new(2026, 11)?, "UTC", BillingRule::AnyDay, &LifecyclePolicy::default());
 /// assert_eq!(err.unwrap_err().code(), "billing.licence_out_of_range");
 /// # Ok::<(), keyledger::billing::BillingError>(())
@@ -439,6 +444,7 @@ fn peaks(
 ///     last_contact_before: &[nov1 - 61 * 86_400, nov1 - 20 * 86_400],
 ///     group: &[0, 1],
 ///     groups: 2,
+///     time_sorted: true,
 /// };
 /// let month = Month::new(2026, 11)?;
 /// let counts = bulk::any_day_counts(&input, month, "UTC", &LifecyclePolicy::default())?;
@@ -486,6 +492,10 @@ pub fn any_day_counts(
     let mut stop = vec![0i32; n];
     // A contact at `c` (accepted) is billable in the month iff [c, min(c + late, stop)) meets it.
     let meets = |c: i64, s: i64| c.max(0) < (c + late).min(s).min(end);
+    // Upper bound of the undecided licences' windows: with time-sorted rows, nothing can change
+    // once the rows reach it.
+    let mut max_hi = i64::MIN;
+    let mut prev_t = i64::MIN;
     for l in 0..n {
         let (Some(&act), Some(&deact), Some(&before)) = (
             input.activated_at.get(l),
@@ -525,6 +535,7 @@ pub fn any_day_counts(
             *x = clamp(base);
             *y = clamp((base + lapse).min(s).min(end));
             *z = clamp(s);
+            max_hi = max_hi.max(i64::from(*y));
         }
     }
     // Hot loop: blocks of 16 rows; a block whose licences are all decided costs 16 bit tests.
@@ -535,6 +546,16 @@ pub fn any_day_counts(
         .zip(input.at.chunks(BLOCK))
         .enumerate()
     {
+        if input.time_sorted {
+            let first = ts.first().copied().unwrap_or(i64::MAX);
+            if first < prev_t || ts.windows(2).any(|w| w[1] < w[0]) {
+                return Err(BillingError::Unsorted { row: blk * BLOCK });
+            }
+            prev_t = ts.last().copied().unwrap_or(prev_t);
+            if first.saturating_sub(origin) >= max_hi {
+                break;
+            }
+        }
         let mut pending = 0u64;
         let mut max_l = 0u32;
         for &l in ls {
@@ -578,6 +599,7 @@ pub fn any_day_counts(
             } else {
                 *x = clamp(t);
                 *y = clamp((t + lapse).min(i64::from(s)).min(end));
+                max_hi = max_hi.max(i64::from(*y));
             }
         }
     }

@@ -155,6 +155,14 @@ pub enum BillingError {
         /// Number of licences.
         licences: usize,
     },
+    /// Bulk rows promised to be time-sorted are not.
+    #[error(
+        "bulk rows are not sorted by time near row {row}; sort them or set time_sorted to false"
+    )]
+    Unsorted {
+        /// First row of the block where the order breaks.
+        row: usize,
+    },
     /// The CSV writer failed.
     #[error("CSV output failed: {message}")]
     Csv {
@@ -183,6 +191,7 @@ impl BillingError {
             BillingError::Overflow { .. } => "billing.overflow",
             BillingError::ColumnLength { .. } => "billing.column_length",
             BillingError::LicenceOutOfRange { .. } => "billing.licence_out_of_range",
+            BillingError::Unsorted { .. } => "billing.unsorted",
             BillingError::Csv { .. } => "billing.csv",
         }
     }

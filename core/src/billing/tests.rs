@@ -802,6 +802,7 @@ fn bulk_vs_history(lics: &[Lic], month: Month, zone: &str) {
         last_contact_before: &before,
         group: &group,
         groups: 3,
+        time_sorted: true,
     };
     let hs: Vec<LicenceHistory> = lics
         .iter()
@@ -830,6 +831,14 @@ fn bulk_vs_history(lics: &[Lic], month: Month, zone: &str) {
             let fast = bulk::any_day_counts(&input, month, zone, &policy).unwrap();
             let slow: Vec<u64> = r.groups.iter().map(|g| g.licences).collect();
             assert_eq!(fast, slow, "{lics:?}");
+            let unsorted = bulk::BulkInput {
+                time_sorted: false,
+                ..input
+            };
+            assert_eq!(
+                bulk::any_day_counts(&unsorted, month, zone, &policy).unwrap(),
+                slow
+            );
         }
         let c = counts(&hs, &presets::storagecraft(), month, zone, rule).unwrap();
         for (g, ed) in ["Server", "SBS", "Desktop"].iter().enumerate() {
