@@ -425,8 +425,8 @@ fn peaks(
 ///
 /// Same answers as [`bill`] with `AnyDay` (tested), much faster: a licence is decided by its first
 /// call-home that is not before its last contact, so after that call-home each row costs one bit
-/// test in a bitmap that stays in cache. Working memory per licence: a window of two `i32` and
-/// two bits (about 8.25 bytes).
+/// test in a bitmap that stays in cache. Working memory per licence: a window of two `i32`,
+/// the deactivation as `i32`, and two bits (12.25 bytes).
 ///
 /// # Errors
 /// As [`bill`].
