@@ -928,3 +928,68 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn dst_month_end_of_month_prorated_and_leap_february() {
+    // Berlin's October 2026 ends at 31 Oct 23:00Z; its last second starts at 22:59:59Z.
+    let p = prices(BillingRule::EndOfMonth, 1000);
+    let until_end = active(
+        1,
+        utc(2026, 10, 10, 0, 0, 0),
+        Some(utc(2026, 10, 31, 23, 0, 0)),
+    );
+    let one_short = active(
+        2,
+        utc(2026, 10, 10, 0, 0, 0),
+        Some(utc(2026, 10, 31, 22, 59, 59)),
+    );
+    let r = detail(&[until_end, one_short], (2026, 10), "Europe/Berlin", &p);
+    assert!(row(&r, 1).billable);
+    assert!(!row(&r, 2).billable);
+    assert_eq!(row(&r, 2).billable_days, 22); // 10–31 Oct local
+    assert_eq!(r.total, Decimal::new(1000, 2));
+    // Prorated in the 31-day DST month: 22 days × 31.00 / 31 = 22.00.
+    let h = active(3, utc(2026, 10, 9, 22, 0, 0), None); // 10 Oct 00:00 CEST
+    let r = detail(
+        &[h],
+        (2026, 10),
+        "Europe/Berlin",
+        &prices(BillingRule::Prorated, 3100),
+    );
+    assert_eq!(r.lines[0].billable_days, 22);
+    assert_eq!(r.total, Decimal::new(2200, 2));
+    // Leap February: 30.00 × 13 / 29 = 13.448… → 13.45.
+    let h = active(4, utc(2024, 2, 3, 0, 0, 0), Some(utc(2024, 2, 16, 0, 0, 0)));
+    let r = detail(&[h], (2024, 2), "UTC", &prices(BillingRule::Prorated, 3000));
+    assert_eq!(r.total, Decimal::new(1345, 2));
+    // Peak across the DST change: two licences overlapping only in the repeated hour.
+    let a = active(
+        5,
+        utc(2026, 10, 25, 0, 30, 0),
+        Some(utc(2026, 10, 25, 1, 0, 1)),
+    );
+    let b = active(
+        6,
+        utc(2026, 10, 25, 1, 0, 0),
+        Some(utc(2026, 10, 25, 2, 0, 0)),
+    );
+    let r = detail(
+        &[a, b],
+        (2026, 10),
+        "Europe/Berlin",
+        &prices(BillingRule::Peak, 1000),
+    );
+    assert_eq!(r.lines[0].quantity, Decimal::from(2));
+}
+
+#[test]
+fn inputs_round_trip_through_json() {
+    let mut p = prices(BillingRule::Peak, 1234);
+    p.set_rule(IMAGEMANAGER, BillingRule::MoreThanDays(3));
+    p.rounding = Rounding::Down;
+    let json = serde_json::to_string(&p).unwrap();
+    assert_eq!(serde_json::from_str::<PriceList>(&json).unwrap(), p);
+    let m = Month::new(2026, 1).unwrap();
+    assert_eq!(serde_json::to_string(&m).unwrap(), "\"2026-01\"");
+    assert_eq!(serde_json::from_str::<Month>("\"2026-01\"").unwrap(), m);
+}
