@@ -245,7 +245,7 @@ pub fn bill(
                     stop,
                 };
             }
-            let z = (i64::from(base) + late).min(i64::from(stop));
+            let z = i64::from(base).saturating_add(late).min(i64::from(stop));
             Work {
                 mask: days.mask(i64::from(base), z),
                 last: base,
@@ -265,12 +265,12 @@ pub fn bill(
         if t < w.last || t >= w.stop || t >= month_end || w.mask & LAPSED != 0 {
             continue;
         }
-        if i64::from(t) - i64::from(w.last) >= lapse {
+        if i64::from(t).saturating_sub(i64::from(w.last)) >= lapse {
             w.mask |= LAPSED;
             continue;
         }
         w.last = t;
-        let z = (i64::from(t) + late).min(i64::from(w.stop));
+        let z = i64::from(t).saturating_add(late).min(i64::from(w.stop));
         w.mask |= days.mask(i64::from(t), z);
     }
 
@@ -391,7 +391,7 @@ fn peaks(
             if lapsed || t < c || t >= origin + days.end() {
                 continue;
             }
-            if t - c >= lapse {
+            if t.saturating_sub(c) >= lapse {
                 lapsed = true;
                 continue;
             }
@@ -491,7 +491,7 @@ pub fn any_day_counts(
     let mut hi = vec![0i32; n];
     let mut stop = vec![0i32; n];
     // A contact at `c` (accepted) is billable in the month iff [c, min(c + late, stop)) meets it.
-    let meets = |c: i64, s: i64| c.max(0) < (c + late).min(s).min(end);
+    let meets = |c: i64, s: i64| c.max(0) < c.saturating_add(late).min(s).min(end);
     // Upper bound of the undecided licences' windows: with time-sorted rows, nothing can change
     // once the rows reach it.
     let mut max_hi = i64::MIN;
@@ -533,7 +533,7 @@ pub fn any_day_counts(
             *bl |= bit;
         } else {
             *x = clamp(base);
-            *y = clamp((base + lapse).min(s).min(end));
+            *y = clamp(base.saturating_add(lapse).min(s).min(end));
             *z = clamp(s);
             max_hi = max_hi.max(i64::from(*y));
         }
@@ -598,7 +598,7 @@ pub fn any_day_counts(
                 *bl |= bit;
             } else {
                 *x = clamp(t);
-                *y = clamp((t + lapse).min(i64::from(s)).min(end));
+                *y = clamp(t.saturating_add(lapse).min(i64::from(s)).min(end));
                 max_hi = max_hi.max(i64::from(*y));
             }
         }

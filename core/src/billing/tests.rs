@@ -993,3 +993,46 @@ fn inputs_round_trip_through_json() {
     assert_eq!(serde_json::to_string(&m).unwrap(), "\"2026-01\"");
     assert_eq!(serde_json::from_str::<Month>("\"2026-01\"").unwrap(), m);
 }
+
+fn wild() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        Just(i64::MIN),
+        Just(i64::MAX),
+        Just(0i64),
+        any::<i64>(),
+        1_790_000_000i64..1_797_000_000,
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+    /// Any columns, any policy: a result or a typed error, never a panic.
+    #[test]
+    fn bulk_never_panics(
+        lic in proptest::collection::vec((wild(), wild(), wild(), 0u16..4), 0..6),
+        rows in proptest::collection::vec((0u32..8, wild()), 0..20),
+        late in prop_oneof![Just(i64::MAX), Just(-5i64), 1i64..5_000_000],
+        sorted in any::<bool>(),
+    ) {
+        let act: Vec<i64> = lic.iter().map(|l| l.0).collect();
+        let deact: Vec<i64> = lic.iter().map(|l| l.1).collect();
+        let before: Vec<i64> = lic.iter().map(|l| l.2).collect();
+        let group: Vec<u16> = lic.iter().map(|l| l.3).collect();
+        let licence: Vec<u32> = rows.iter().map(|r| r.0).collect();
+        let at: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        let input = bulk::BulkInput {
+            licence: &licence, at: &at, activated_at: &act, deactivated_at: &deact,
+            last_contact_before: &before, group: &group, groups: 3, time_sorted: sorted,
+        };
+        let policy = LifecyclePolicy { late_after_seconds: late, disabled_after_seconds: late, lapse_after_seconds: late };
+        let month = Month::new(2026, 11).unwrap();
+        let _ = bulk::any_day_counts(&input, month, "Europe/Berlin", &policy);
+        for rule in [BillingRule::AnyDay, BillingRule::STORAGECRAFT, BillingRule::Prorated, BillingRule::EndOfMonth, BillingRule::Peak] {
+            let r = bulk::bill(&input, month, "Europe/Berlin", rule, &policy);
+            if let Ok(r) = r {
+                prop_assert_eq!(r.days.len(), act.len());
+                prop_assert!(r.days.iter().all(|d| *d <= 30));
+            }
+        }
+    }
+}
