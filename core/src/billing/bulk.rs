@@ -20,8 +20,8 @@
 //! `deactivated_at`. Day and rule definitions are those of [`BillingRule`].
 //!
 //! # Cost
-//! One pass over the call-homes, `O(rows + licences)` time. Working memory per licence, in one
-//! 12-byte record: a `u32` day mask (bit 31 = lapsed), the last contact and the deactivation as
+//! One pass over the call-homes, `O(rows + licences)` time; a row whose licence can no longer
+//! change costs one bit test. Working memory per licence, in one 12-byte record plus one bit: a `u32` day mask (bit 31 = lapsed), the last contact and the deactivation as
 //! `i32` seconds from the month's start (instants further than ±68 years from it are clamped);
 //! plus the 1-byte output of billable days. `Peak` needs every billable interval: it sorts the rows (`O(rows)` extra memory).
 //!
@@ -253,25 +253,73 @@ pub fn bill(
             }
         })
         .collect();
-    for (row, (&l, &t)) in input.licence.iter().zip(input.at).enumerate() {
-        let Some(w) = work.get_mut(l as usize) else {
-            return Err(BillingError::LicenceOutOfRange {
-                row,
-                licence: l,
-                licences: n,
-            });
-        };
-        let t = rel(t);
-        if t < w.last || t >= w.stop || t >= month_end || w.mask & LAPSED != 0 {
+    // A licence is settled when no later row can change its result: lapsed, never active, or
+    // billable from its last contact to the month's end with no deactivation in the month.
+    let end_rel = days.end();
+    let settled = |w: &Work| {
+        w.mask & LAPSED != 0
+            || (i64::from(w.stop) >= end_rel && i64::from(w.last).saturating_add(late) >= end_rel)
+    };
+    let mut done = vec![0u64; n.div_ceil(64)];
+    for (l, w) in work.iter().enumerate() {
+        if settled(w) {
+            if let Some(d) = done.get_mut(l >> 6) {
+                *d |= 1u64 << (l & 63);
+            }
+        }
+    }
+    const BLOCK: usize = 16;
+    for (blk, (ls, ts)) in input
+        .licence
+        .chunks(BLOCK)
+        .zip(input.at.chunks(BLOCK))
+        .enumerate()
+    {
+        let mut pending = 0u64;
+        let mut max_l = 0u32;
+        for &l in ls {
+            let li = l as usize;
+            let d = done.get(li >> 6).copied().unwrap_or(u64::MAX);
+            pending |= !d & (1u64 << (li & 63));
+            max_l = max_l.max(l);
+        }
+        if pending == 0 && (max_l as usize) < n {
             continue;
         }
-        if i64::from(t).saturating_sub(i64::from(w.last)) >= lapse {
-            w.mask |= LAPSED;
-            continue;
+        for (k, (&l, &t)) in ls.iter().zip(ts).enumerate() {
+            let li = l as usize;
+            let (Some(w), Some(d)) = (work.get_mut(li), done.get_mut(li >> 6)) else {
+                return Err(BillingError::LicenceOutOfRange {
+                    row: blk * BLOCK + k,
+                    licence: l,
+                    licences: n,
+                });
+            };
+            let bit = 1u64 << (li & 63);
+            if *d & bit != 0 {
+                continue;
+            }
+            let t = rel(t);
+            if t >= w.stop || t >= month_end {
+                // Later rows of this licence are later still: nothing can change any more.
+                *d |= bit;
+                continue;
+            }
+            if t < w.last || w.mask & LAPSED != 0 {
+                continue;
+            }
+            if i64::from(t).saturating_sub(i64::from(w.last)) >= lapse {
+                w.mask |= LAPSED;
+                *d |= bit;
+                continue;
+            }
+            w.last = t;
+            let z = i64::from(t).saturating_add(late).min(i64::from(w.stop));
+            w.mask |= days.mask(i64::from(t), z);
+            if settled(w) {
+                *d |= bit;
+            }
         }
-        w.last = t;
-        let z = i64::from(t).saturating_add(late).min(i64::from(w.stop));
-        w.mask |= days.mask(i64::from(t), z);
     }
 
     let last_second = days.end() - 1;
