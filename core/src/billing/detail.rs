@@ -287,11 +287,11 @@ impl BillingDetail {
         }
         let mut counts: Vec<EditionCount> = Vec::new();
         for l in &lines {
-            let c = match counts
-                .iter_mut()
-                .find(|c| c.product == l.product && c.edition == l.edition)
+            let i = match counts
+                .iter()
+                .position(|c| c.product == l.product && c.edition == l.edition)
             {
-                Some(c) => c,
+                Some(i) => i,
                 None => {
                     counts.push(EditionCount {
                         product: l.product,
@@ -302,13 +302,14 @@ impl BillingDetail {
                         billable_days: 0,
                         quantity: Decimal::ZERO,
                     });
-                    let i = counts.len() - 1;
-                    &mut counts[i]
+                    counts.len() - 1
                 }
             };
-            c.licences += l.licences;
-            c.billable_days += l.billable_days;
-            c.quantity = checked_sum([c.quantity, l.quantity], "a count")?;
+            if let Some(c) = counts.get_mut(i) {
+                c.licences += l.licences;
+                c.billable_days += l.billable_days;
+                c.quantity = checked_sum([c.quantity, l.quantity], "a count")?;
+            }
         }
         counts.sort_by(|a, b| (a.product, &a.edition).cmp(&(b.product, &b.edition)));
         let mut account_totals: Vec<AccountTotal> = Vec::new();
@@ -478,12 +479,26 @@ impl BillingDetail {
             ])?;
         }
         let mut money_row = |section: &str, account: &str, amount: Decimal| {
-            let mut rec = vec![String::new(); 17];
-            rec[0] = section.to_string();
-            rec[2] = account.to_string();
-            rec[14] = amount.to_string();
-            rec[15] = self.currency.clone();
-            w.write_record(&rec)
+            let e = String::new;
+            w.write_record([
+                section.to_string(),
+                e(),
+                account.to_string(),
+                e(),
+                e(),
+                e(),
+                e(),
+                e(),
+                e(),
+                e(),
+                e(),
+                e(),
+                e(),
+                e(),
+                amount.to_string(),
+                self.currency.clone(),
+                e(),
+            ])
         };
         for a in &self.account_totals {
             money_row("account_total", &a.account, a.amount)?;
