@@ -99,3 +99,84 @@ pub(crate) fn perpetual(h: &LicenceHistory, b: &MonthBounds) -> String {
         states_in_month(h, b)
     )
 }
+
+/// Why one licence is (or is not) billed in one month.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Explanation {
+    /// The month.
+    pub month: super::Month,
+    /// The rule applied.
+    pub rule: BillingRule,
+    /// Billable days of the month (1-based), in order.
+    pub days: Vec<u32>,
+    /// Billable during the month's last second.
+    pub at_end: bool,
+    /// Whether the licence is billed (for `Prorated`/`Peak`: whether it contributes).
+    pub billable: bool,
+    /// The sentence, e.g. "active 3–17 Nov, late 18–24 Nov, disabled from 25 Nov: 22 billable
+    /// days > 14 → billable".
+    pub text: String,
+}
+
+/// Explains the billing of one licence in `month` (time zone `zone`) under `rule`. Perpetual
+/// products are never billed monthly.
+///
+/// # Errors
+/// [`BillingError::UnknownTimeZone`](super::BillingError::UnknownTimeZone),
+/// [`BillingError::UnknownProduct`](super::BillingError::UnknownProduct).
+///
+/// ```
+/// use keyledger::billing::{explain, BillingRule, Month};
+/// use keyledger::catalog::presets;
+/// use keyledger::lifecycle::{LicenceHistory, LicenceState, StateSpan};
+/// use chrono::{TimeZone, Utc};
+/// let from = Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap();
+/// let h = LicenceHistory {
+///     key: "6VWX-KVJH-PE9Z-D362".parse()?, product: presets::SHADOWPROTECT_MSP,
+///     edition: None, account: "Acme".into(), site: None, machine: "pc".into(),
+///     spans: vec![StateSpan { from, until: None, state: LicenceState::Active }],
+///     activations: vec![from], deactivations: vec![],
+/// };
+/// let e = explain(&h, &presets::storagecraft(), Month::new(2026, 11)?, "UTC", BillingRule::STORAGECRAFT)?;
+/// assert_eq!(e.days, (20..=30).collect::<Vec<u32>>());
+/// assert!(!e.billable);
+/// assert_eq!(e.text, "active from 20 Nov: 11 billable days ≤ 14 → not billable");
+/// # Ok::<(), keyledger::Error>(())
+/// ```
+pub fn explain_licence(
+    h: &LicenceHistory,
+    catalog: &crate::catalog::Catalog,
+    month: super::Month,
+    zone: &str,
+    rule: BillingRule,
+) -> Result<Explanation, super::BillingError> {
+    let b = month.bounds(zone)?;
+    let product = catalog
+        .get(h.product)
+        .ok_or(super::BillingError::UnknownProduct {
+            product: h.product.get(),
+        })?;
+    if !product.is_subscription() {
+        return Ok(Explanation {
+            month,
+            rule,
+            days: Vec::new(),
+            at_end: false,
+            billable: false,
+            text: perpetual(h, &b),
+        });
+    }
+    let m = super::policy::evaluate(h, &b);
+    let billable = rule.bills(m.days(), b.days(), m.at_end);
+    Ok(Explanation {
+        month,
+        rule,
+        days: (0..32u32)
+            .filter(|d| m.mask & (1u32 << d) != 0)
+            .map(|d| d + 1)
+            .collect(),
+        at_end: m.at_end,
+        billable,
+        text: explain(h, &b, &m, rule, billable),
+    })
+}

@@ -8,6 +8,7 @@
 //! - [`PriceList`] and [`Rounding`]: exact decimal prices, one currency, each line rounded once.
 //! - [`BillingDetail`]: the Billing Detail report, with an [`explanation`](KeyRow::explanation) per
 //!   key, and [`BillingDetail::recompute`] for events that arrive after a month was reported.
+//! - [`explain()`]: one licence's month — billable days, verdict and the sentence.
 //! - [`ActivationReport`] and [`Trends`].
 //! - [`bulk`]: the column-oriented path for call-home logs kept in a warehouse.
 //!
@@ -54,6 +55,7 @@ mod activation;
 pub mod bulk;
 mod detail;
 mod explain;
+pub use explain::{explain_licence as explain, Explanation};
 mod money;
 mod month;
 mod policy;
