@@ -21,9 +21,12 @@
 //!
 //! # Cost
 //! One pass over the call-homes, `O(rows + licences)` time; a row whose licence can no longer
-//! change costs one bit test. Working memory per licence, in one 12-byte record plus one bit: a `u32` day mask (bit 31 = lapsed), the last contact and the deactivation as
-//! `i32` seconds from the month's start (instants further than ±68 years from it are clamped);
-//! plus the 1-byte output of billable days. `Peak` needs every billable interval: it sorts the rows (`O(rows)` extra memory).
+//! change costs one bit test. Working memory per licence: an 8-byte hot record (a `u32` day mask,
+//! bit 31 = lapsed, and the last contact as `i32` seconds from the month's start), the
+//! deactivation as a cold `i32` read only for licences deactivated in the month, two bits, and
+//! the 1-byte output: **13.25 bytes**. Instants further than ±68 years from the month are
+//! clamped. `Peak` needs every billable interval: it sorts the rows (`O(rows)` extra memory).
+//! [`any_day_counts`] is the fast path for the default rule.
 //!
 //! ```
 //! use keyledger::billing::{bulk, BillingRule, Month};
@@ -219,18 +222,17 @@ pub fn bill(
 
     let month_end = rel(origin + days.end());
     // Working memory: 12 bytes per licence, one cache line touch per call-home.
+    let stops: Vec<i32> = input.deactivated_at.iter().map(|&d| rel(d)).collect();
     let mut work: Vec<Work> = input
         .activated_at
         .iter()
         .zip(input.last_contact_before)
-        .zip(input.deactivated_at)
-        .map(|((&act, &before), &deact)| {
-            let stop = rel(deact);
+        .zip(&stops)
+        .map(|((&act, &before), &stop)| {
             if act == i64::MAX {
                 return Work {
                     mask: LAPSED,
                     last: i32::MAX,
-                    stop,
                 };
             }
             let base = rel(if before != i64::MIN && before >= act {
@@ -242,29 +244,32 @@ pub fn bill(
                 return Work {
                     mask: LAPSED,
                     last: base,
-                    stop,
                 };
             }
             let z = i64::from(base).saturating_add(late).min(i64::from(stop));
             Work {
                 mask: days.mask(i64::from(base), z),
                 last: base,
-                stop,
             }
         })
         .collect();
     // A licence is settled when no later row can change its result: lapsed, never active, or
     // billable from its last contact to the month's end with no deactivation in the month.
     let end_rel = days.end();
-    let settled = |w: &Work| {
+    let settled = |w: &Work, stop: i32| {
         w.mask & LAPSED != 0
-            || (i64::from(w.stop) >= end_rel && i64::from(w.last).saturating_add(late) >= end_rel)
+            || (i64::from(stop) >= end_rel && i64::from(w.last).saturating_add(late) >= end_rel)
     };
+    // Licences deactivated before the month's end: only their rows read `stops` (kept cold).
+    let mut has_stop = vec![0u64; n.div_ceil(64)];
     let mut done = vec![0u64; n.div_ceil(64)];
-    for (l, w) in work.iter().enumerate() {
-        if settled(w) {
-            if let Some(d) = done.get_mut(l >> 6) {
+    for (l, (w, &stop)) in work.iter().zip(&stops).enumerate() {
+        if let (Some(d), Some(h)) = (done.get_mut(l >> 6), has_stop.get_mut(l >> 6)) {
+            if settled(w, stop) {
                 *d |= 1u64 << (l & 63);
+            }
+            if i64::from(stop) < end_rel {
+                *h |= 1u64 << (l & 63);
             }
         }
     }
@@ -299,8 +304,13 @@ pub fn bill(
             if *d & bit != 0 {
                 continue;
             }
+            let stop = if has_stop.get(li >> 6).is_some_and(|h| h & bit != 0) {
+                stops.get(li).copied().unwrap_or(i32::MAX)
+            } else {
+                i32::MAX
+            };
             let t = rel(t);
-            if t >= w.stop || t >= month_end {
+            if t >= stop || t >= month_end {
                 // Later rows of this licence are later still: nothing can change any more.
                 *d |= bit;
                 continue;
@@ -314,9 +324,9 @@ pub fn bill(
                 continue;
             }
             w.last = t;
-            let z = i64::from(t).saturating_add(late).min(i64::from(w.stop));
+            let z = i64::from(t).saturating_add(late).min(i64::from(stop));
             w.mask |= days.mask(i64::from(t), z);
-            if settled(w) {
+            if settled(w, stop) {
                 *d |= bit;
             }
         }
@@ -344,7 +354,10 @@ pub fn bill(
     {
         let d = (w.mask & !LAPSED).count_ones();
         *o = d as u8;
-        let (c, stop) = (i64::from(w.last), i64::from(w.stop));
+        let (c, stop) = (
+            i64::from(w.last),
+            i64::from(stops.get(l).copied().unwrap_or(i32::MAX)),
+        );
         let at_end = c <= last_second && last_second < stop && last_second - c < late;
         if rule.bills(d, days.n, at_end) {
             if let Some(gr) = groups.get_mut(usize::from(g)) {
@@ -379,8 +392,6 @@ struct Work {
     mask: u32,
     /// Last contact, seconds from the month's start.
     last: i32,
-    /// Billing stops here (deactivation), seconds from the month's start.
-    stop: i32,
 }
 
 /// Peak per bucket: every billable interval of the billed licences, swept in time order.
