@@ -221,7 +221,7 @@ pub fn bill(
     };
 
     let month_end = rel(origin + days.end());
-    // Working memory: 12 bytes per licence, one cache line touch per call-home.
+    // Hot working memory: 8 bytes per licence (mask + last contact); deactivations stay cold.
     let stops: Vec<i32> = input.deactivated_at.iter().map(|&d| rel(d)).collect();
     let mut work: Vec<Work> = input
         .activated_at
