@@ -148,6 +148,28 @@ impl Days {
     }
 }
 
+/// Checks the column lengths and the buckets; returns the number of licences.
+fn validate(input: &BulkInput<'_>) -> Result<usize, BillingError> {
+    let n = input.activated_at.len();
+    check_len("at", input.licence.len(), input.at.len())?;
+    check_len("deactivated_at", n, input.deactivated_at.len())?;
+    check_len("last_contact_before", n, input.last_contact_before.len())?;
+    check_len("group", n, input.group.len())?;
+    if let Some((l, g)) = input
+        .group
+        .iter()
+        .enumerate()
+        .find(|(_, g)| usize::from(**g) >= input.groups)
+    {
+        return Err(BillingError::GroupOutOfRange {
+            licence: l,
+            group: *g,
+            groups: input.groups,
+        });
+    }
+    Ok(n)
+}
+
 fn check_len(column: &'static str, expected: usize, found: usize) -> Result<(), BillingError> {
     if expected == found {
         Ok(())
@@ -163,8 +185,8 @@ fn check_len(column: &'static str, expected: usize, found: usize) -> Result<(), 
 /// Billing counts of one month under `rule` from call-home columns. See the [module docs](self).
 ///
 /// # Errors
-/// [`BillingError::ColumnLength`], [`BillingError::LicenceOutOfRange`] (also for a `group` ≥
-/// `groups`), [`BillingError::UnknownTimeZone`], [`BillingError::Overflow`].
+/// [`BillingError::ColumnLength`], [`BillingError::LicenceOutOfRange`],
+/// [`BillingError::GroupOutOfRange`], [`BillingError::UnknownTimeZone`], [`BillingError::Overflow`].
 ///
 /// ```
 /// use keyledger::billing::{bulk, BillingRule, Month};
@@ -182,23 +204,7 @@ pub fn bill(
     rule: BillingRule,
     policy: &LifecyclePolicy,
 ) -> Result<BulkResult, BillingError> {
-    let n = input.activated_at.len();
-    check_len("at", input.licence.len(), input.at.len())?;
-    check_len("deactivated_at", n, input.deactivated_at.len())?;
-    check_len("last_contact_before", n, input.last_contact_before.len())?;
-    check_len("group", n, input.group.len())?;
-    if let Some((l, g)) = input
-        .group
-        .iter()
-        .enumerate()
-        .find(|(_, g)| usize::from(**g) >= input.groups)
-    {
-        return Err(BillingError::LicenceOutOfRange {
-            row: l,
-            licence: u32::from(*g),
-            licences: input.groups,
-        });
-    }
+    let n = validate(input)?;
     let b = month.bounds(zone)?;
     let origin = b.start().timestamp();
     let starts: Vec<i64> = b
@@ -488,7 +494,7 @@ fn peaks(
 /// the deactivation as `i32`, and two bits (12.25 bytes).
 ///
 /// # Errors
-/// As [`bill`].
+/// As [`bill`], and [`BillingError::Unsorted`] when rows promised time-sorted are not.
 ///
 /// ```
 /// use keyledger::billing::{bulk, BillingRule, Month};
@@ -518,23 +524,7 @@ pub fn any_day_counts(
     zone: &str,
     policy: &LifecyclePolicy,
 ) -> Result<Vec<u64>, BillingError> {
-    let n = input.activated_at.len();
-    check_len("at", input.licence.len(), input.at.len())?;
-    check_len("deactivated_at", n, input.deactivated_at.len())?;
-    check_len("last_contact_before", n, input.last_contact_before.len())?;
-    check_len("group", n, input.group.len())?;
-    if let Some((l, g)) = input
-        .group
-        .iter()
-        .enumerate()
-        .find(|(_, g)| usize::from(**g) >= input.groups)
-    {
-        return Err(BillingError::LicenceOutOfRange {
-            row: l,
-            licence: u32::from(*g),
-            licences: input.groups,
-        });
-    }
+    let n = validate(input)?;
     let b = month.bounds(zone)?;
     let origin = b.start().timestamp();
     let end = b.end().timestamp() - origin;

@@ -157,6 +157,16 @@ pub enum BillingError {
         /// Number of licences.
         licences: usize,
     },
+    /// A bulk licence's bucket is not below the number of buckets.
+    #[error("licence {licence} is in bucket {group}, but there are only {groups} buckets")]
+    GroupOutOfRange {
+        /// Licence index.
+        licence: usize,
+        /// Its bucket.
+        group: u16,
+        /// Number of buckets.
+        groups: usize,
+    },
     /// Bulk rows promised to be time-sorted are not.
     #[error(
         "bulk rows are not sorted by time near row {row}; sort them or set time_sorted to false"
@@ -193,6 +203,7 @@ impl BillingError {
             BillingError::Overflow { .. } => "billing.overflow",
             BillingError::ColumnLength { .. } => "billing.column_length",
             BillingError::LicenceOutOfRange { .. } => "billing.licence_out_of_range",
+            BillingError::GroupOutOfRange { .. } => "billing.group_out_of_range",
             BillingError::Unsorted { .. } => "billing.unsorted",
             BillingError::Csv { .. } => "billing.csv",
         }
