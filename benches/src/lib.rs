@@ -1,1 +1,3 @@
 //! Criterion benchmarks: see `benches/README.md`.
+
+pub mod billing_data;

@@ -1,5 +1,6 @@
 //! The crate's error: one variant per module error, each with a stable [`code`](Error::code).
 
+use crate::billing::BillingError;
 use crate::catalog::CatalogError;
 use crate::format::FormatError;
 use crate::key::KeyError;
@@ -29,6 +30,9 @@ pub enum Error {
     /// A quota-accounting error.
     #[error(transparent)]
     Quota(#[from] QuotaError),
+    /// A billing error.
+    #[error(transparent)]
+    Billing(#[from] BillingError),
 }
 
 impl Error {
@@ -44,6 +48,7 @@ impl Error {
             Error::Catalog(e) => e.code(),
             Error::Format(e) => e.code(),
             Error::Quota(e) => e.code(),
+            Error::Billing(e) => e.code(),
         }
     }
 }

@@ -20,6 +20,8 @@
 //! - [`quota`]: subscriptions with licence and GB pools, users, licences, groups, sync, partners and
 //!   resellers, kept exactly within what was bought (decide/evolve, replay, views).
 //! - [`format`](mod@format): the versioned JSON envelope of stored documents.
+//! - [`billing`]: what the MSP is invoiced each month (Billing Detail, Activation Report, trends,
+//!   a bulk path for call-home columns), exact decimal money, every decision explained.
 //! - [`error`]: the crate's [`Error`], composed of one error enum per module, each with a stable code.
 //!
 //! ## Quick start
@@ -37,6 +39,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod billing;
 pub mod catalog;
 pub mod error;
 pub mod format;

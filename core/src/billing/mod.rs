@@ -1,0 +1,222 @@
+//! What the MSP is invoiced each month, computed exactly and explained.
+//!
+//! Billing reads [`LicenceHistory`] values (one per licence, from the ledger or built by hand) and
+//! never changes them. The pieces:
+//! - [`Month`] and [`MonthBounds`]: calendar months in an IANA time zone, DST-correct day boundaries.
+//! - [`BillingRule`]: which licences are billed — any day (default), more than N days
+//!   ([`BillingRule::STORAGECRAFT`] = more than 14), prorated, end-of-month snapshot, peak at once.
+//! - [`PriceList`] and [`Rounding`]: exact decimal prices, one currency, each line rounded once.
+//! - [`BillingDetail`]: the Billing Detail report, with an [`explanation`](KeyRow::explanation) per
+//!   key, and [`BillingDetail::recompute`] for events that arrive after a month was reported.
+//! - [`explain()`]: one licence's month — billable days, verdict and the sentence.
+//! - [`ActivationReport`] and [`Trends`].
+//! - [`bulk`]: the column-oriented path for call-home logs kept in a warehouse.
+//!
+//! # Which days count
+//! A local day of the month counts as *billable* for a licence when the licence was in a billable
+//! state (Active or Late) at any instant of that day. Legacy (perpetual) products are listed in the
+//! report but never billed monthly.
+//!
+//! ```
+//! use keyledger::billing::{BillingDetail, BillingRule, Month, PriceList};
+//! use keyledger::catalog::presets;
+//! use keyledger::lifecycle::{LicenceHistory, LicenceState, StateSpan};
+//! use chrono::{TimeZone, Utc};
+//! use rust_decimal::Decimal;
+//!
+//! let at = |d| Utc.with_ymd_and_hms(2026, 11, d, 12, 0, 0).unwrap();
+//! let h = LicenceHistory {
+//!     key: "6VWX-KVJH-PE9Z-D362".parse()?,
+//!     product: presets::SHADOWPROTECT_MSP,
+//!     edition: Some("Server".into()),
+//!     account: "Acme".into(),
+//!     site: None,
+//!     machine: "srv-01".into(),
+//!     spans: vec![
+//!         StateSpan { from: at(3), until: Some(at(18)), state: LicenceState::Active },
+//!         StateSpan { from: at(18), until: Some(at(25)), state: LicenceState::Late },
+//!         StateSpan { from: at(25), until: None, state: LicenceState::Disabled },
+//!     ],
+//!     activations: vec![at(3)],
+//!     deactivations: vec![],
+//! };
+//! let mut prices = PriceList::new("USD", BillingRule::STORAGECRAFT)?;
+//! prices.set_price(presets::SHADOWPROTECT_MSP, Some("Server"), Decimal::new(2500, 2));
+//! let report = BillingDetail::build(&[h], &presets::storagecraft(), Month::new(2026, 11)?, "UTC", &prices)?;
+//! let row = &report.tables[0].rows[0];
+//! assert_eq!(row.billable_days, 23); // 3..=25 Nov: billable at some instant of each of those days
+//! assert!(row.billable);
+//! assert_eq!(row.explanation, "active 3–18 Nov, late 18–25 Nov, disabled from 25 Nov: 23 billable days > 14 → billable");
+//! assert_eq!(report.total, Decimal::new(2500, 2));
+//! # Ok::<(), keyledger::Error>(())
+//! ```
+
+mod activation;
+pub mod bulk;
+mod detail;
+mod explain;
+pub use explain::{explain_licence as explain, Explanation};
+mod money;
+mod month;
+mod policy;
+mod trends;
+
+pub use activation::{ActivationEvent, ActivationReport, ActivationRow, ActivationSortKey};
+pub use detail::{
+    AccountTotal, BillingDetail, BillingDiff, EditionCount, KeyChange, KeyRow, KeyTable,
+    LineChange, PricedLine, Recomputed,
+};
+pub use money::{Price, PriceList, ProductRule, Rounding};
+pub use month::{zone, Month, MonthBounds};
+pub use policy::{counts, BillingRule, EditionCounts};
+pub use trends::{TrendMonth, TrendPoint, Trends};
+
+/// Errors of the billing module.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BillingError {
+    /// A month that does not exist or is out of the supported range (years 1900–9999).
+    #[error("there is no month {text:?}: give a year from 1900 to 9999 and a month from 1 to 12, e.g. \"2026-11\"")]
+    UnknownMonth {
+        /// What was given.
+        text: String,
+    },
+    /// A time-zone name that is not in the IANA database.
+    #[error("unknown time zone {name:?}: use an IANA name such as \"UTC\" or \"Europe/Berlin\"")]
+    UnknownTimeZone {
+        /// The name given.
+        name: String,
+    },
+    /// A currency code that is not three capital letters.
+    #[error("currency code {code:?} is not an ISO 4217 code of three capital letters")]
+    BadCurrency {
+        /// The code given.
+        code: String,
+    },
+    /// Amounts in more than one currency were combined.
+    #[error("mixed currencies: expected {expected}, found {found}; one report uses one currency")]
+    MixedCurrencies {
+        /// The currency of the price list or earlier report.
+        expected: String,
+        /// The other currency.
+        found: String,
+    },
+    /// A licence is billed but the price list has no price for its product and edition.
+    #[error("the price list has no price for {product:?} edition {edition:?}, which is billed this month; add one")]
+    MissingPrice {
+        /// Product name.
+        product: String,
+        /// Edition (None: licences without an edition).
+        edition: Option<String>,
+    },
+    /// A licence names a product the catalog does not have.
+    #[error("product id {product} is not in the catalog")]
+    UnknownProduct {
+        /// The product id.
+        product: u8,
+    },
+    /// A price that is negative, or a rounding scale beyond 28 decimal places.
+    #[error("{what} is out of range: {value}")]
+    BadAmount {
+        /// What was wrong.
+        what: String,
+        /// The value given.
+        value: String,
+    },
+    /// A date range whose end is before its start.
+    #[error("the range ends ({end}) before it starts ({start})")]
+    RangeEndsBeforeStart {
+        /// Start given.
+        start: String,
+        /// End given.
+        end: String,
+    },
+    /// An amount too large for exact decimal arithmetic (about 7.9 × 10²⁸).
+    #[error("amount overflow computing {what}: the numbers are too large to compute exactly")]
+    Overflow {
+        /// What was being computed.
+        what: String,
+    },
+    /// Bulk input columns of different lengths.
+    #[error("bulk column {column} has {found} entries; expected {expected}")]
+    ColumnLength {
+        /// The column's name.
+        column: &'static str,
+        /// Entries expected.
+        expected: usize,
+        /// Entries found.
+        found: usize,
+    },
+    /// A bulk call-home names a licence index beyond the licence columns.
+    #[error("call-home row {row} names licence {licence}, but there are only {licences} licences")]
+    LicenceOutOfRange {
+        /// Row of the call-home.
+        row: usize,
+        /// Licence index given.
+        licence: u32,
+        /// Number of licences.
+        licences: usize,
+    },
+    /// A bulk licence's bucket is not below the number of buckets.
+    #[error("licence {licence} is in bucket {group}, but there are only {groups} buckets")]
+    GroupOutOfRange {
+        /// Licence index.
+        licence: usize,
+        /// Its bucket.
+        group: u16,
+        /// Number of buckets.
+        groups: usize,
+    },
+    /// Bulk rows promised to be time-sorted are not.
+    #[error(
+        "bulk rows are not sorted by time near row {row}; sort them or set time_sorted to false"
+    )]
+    Unsorted {
+        /// First row of the block where the order breaks.
+        row: usize,
+    },
+    /// The CSV writer failed.
+    #[error("CSV output failed: {message}")]
+    Csv {
+        /// What the writer said.
+        message: String,
+    },
+}
+
+impl BillingError {
+    /// Stable machine-readable code.
+    ///
+    /// ```
+    /// # use keyledger::billing::Month;
+    /// assert_eq!(Month::new(2026, 13).unwrap_err().code(), "billing.unknown_month");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            BillingError::UnknownMonth { .. } => "billing.unknown_month",
+            BillingError::UnknownTimeZone { .. } => "billing.unknown_time_zone",
+            BillingError::BadCurrency { .. } => "billing.bad_currency",
+            BillingError::MixedCurrencies { .. } => "billing.mixed_currencies",
+            BillingError::MissingPrice { .. } => "billing.missing_price",
+            BillingError::UnknownProduct { .. } => "billing.unknown_product",
+            BillingError::BadAmount { .. } => "billing.bad_amount",
+            BillingError::RangeEndsBeforeStart { .. } => "billing.range_reversed",
+            BillingError::Overflow { .. } => "billing.overflow",
+            BillingError::ColumnLength { .. } => "billing.column_length",
+            BillingError::LicenceOutOfRange { .. } => "billing.licence_out_of_range",
+            BillingError::GroupOutOfRange { .. } => "billing.group_out_of_range",
+            BillingError::Unsorted { .. } => "billing.unsorted",
+            BillingError::Csv { .. } => "billing.csv",
+        }
+    }
+}
+
+impl From<csv::Error> for BillingError {
+    fn from(e: csv::Error) -> Self {
+        BillingError::Csv {
+            message: e.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
