@@ -4,6 +4,8 @@ use crate::billing::BillingError;
 use crate::catalog::CatalogError;
 use crate::format::FormatError;
 use crate::key::KeyError;
+use crate::license::LicenseError;
+use crate::org::OrgError;
 use crate::quota::QuotaError;
 
 /// Any error keyledger returns. Each module has its own error enum; this one composes them, so a
@@ -24,6 +26,12 @@ pub enum Error {
     /// A catalog error.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+    /// An accounts-and-sites error.
+    #[error(transparent)]
+    Org(#[from] OrgError),
+    /// A licence-ledger error.
+    #[error(transparent)]
+    License(#[from] LicenseError),
     /// A stored-format error.
     #[error(transparent)]
     Format(#[from] FormatError),
@@ -47,6 +55,8 @@ impl Error {
             Error::Key(e) => e.code(),
             Error::Catalog(e) => e.code(),
             Error::Format(e) => e.code(),
+            Error::Org(e) => e.code(),
+            Error::License(e) => e.code(),
             Error::Quota(e) => e.code(),
             Error::Billing(e) => e.code(),
         }

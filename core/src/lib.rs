@@ -16,6 +16,9 @@
 //! - [`catalog`]: products, editions, job types, and the seed preset ([`catalog::presets`]).
 //! - [`key`]: product keys — deterministic generation from an issuer secret, lenient parsing, a
 //!   public typo check, a truncated HMAC tag, validation as a value.
+//! - [`org`]: accounts and sites, the containers of product keys.
+//! - [`license`]: the licence ledger — activation, daily call-home, the 7/14/30-day thresholds,
+//!   deactivation, reactivation, legacy keys, activation history, status views, validation.
 //! - [`lifecycle`]: licence states and the 7/14/30-day thresholds, shared by ledger and billing.
 //! - [`quota`]: subscriptions with licence and GB pools, users, licences, groups, sync, partners and
 //!   resellers, kept exactly within what was bought (decide/evolve, replay, views).
@@ -43,8 +46,11 @@ pub mod billing;
 pub mod catalog;
 pub mod error;
 pub mod format;
+pub(crate) mod hash;
 pub mod key;
+pub mod license;
 pub mod lifecycle;
+pub mod org;
 pub mod quota;
 
 pub use error::Error;

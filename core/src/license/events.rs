@@ -1,0 +1,255 @@
+//! Commands the console and the products send, and the events they cause.
+
+use crate::catalog::ProductId;
+use crate::key::ProductKey;
+use crate::org::{AccountId, Container, SiteId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Id of a licence (an activation run): its index in the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LicenceId(pub u32);
+
+impl fmt::Display for LicenceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// What the console or a product asks the ledger to do. The instant is the `now` passed with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LedgerCommand {
+    /// New account.
+    CreateAccount {
+        /// Name, unique among accounts.
+        name: String,
+        /// Optional address.
+        #[serde(default)]
+        address: Option<String>,
+        /// Optional notes.
+        #[serde(default)]
+        notes: Option<String>,
+    },
+    /// Delete an empty account (not the Default Account).
+    DeleteAccount {
+        /// The account.
+        account: AccountId,
+    },
+    /// New site in an account.
+    CreateSite {
+        /// The account.
+        account: AccountId,
+        /// Name, unique among the account's sites.
+        name: String,
+        /// Optional address.
+        #[serde(default)]
+        address: Option<String>,
+        /// Optional notes.
+        #[serde(default)]
+        notes: Option<String>,
+    },
+    /// Move a site (with its keys) to another account.
+    MoveSite {
+        /// The site.
+        site: SiteId,
+        /// The new account.
+        to: AccountId,
+    },
+    /// Delete an empty site.
+    DeleteSite {
+        /// The site.
+        site: SiteId,
+    },
+    /// Record keys made by an issuer (see [`Ledger::generate_keys`](super::Ledger::generate_keys)).
+    RecordKeys {
+        /// Their product.
+        product: ProductId,
+        /// Where they go.
+        container: Container,
+        /// The keys.
+        keys: Vec<ProductKey>,
+    },
+    /// Move a key to another account or site.
+    MoveKey {
+        /// The key.
+        key: ProductKey,
+        /// Where to.
+        to: Container,
+    },
+    /// A product activates a key on a machine.
+    Activate {
+        /// The key.
+        key: ProductKey,
+        /// The machine's id.
+        machine: String,
+        /// MSP name (should be the same on every key of the MSP).
+        msp_name: String,
+        /// Customer name (should be the same on every key of a client).
+        customer_name: String,
+        /// Optional computer role.
+        #[serde(default)]
+        computer_role: Option<String>,
+        /// Edition found at activation (sets the fee).
+        #[serde(default)]
+        edition: Option<String>,
+    },
+    /// The daily call-home of an activated machine.
+    CallHome {
+        /// The key.
+        key: ProductKey,
+        /// The machine.
+        machine: String,
+    },
+    /// The MSP clicks Deactivate (all live licences of the key, or the one on `machine`).
+    Deactivate {
+        /// The key.
+        key: ProductKey,
+        /// Only this machine's licence.
+        #[serde(default)]
+        machine: Option<String>,
+    },
+    /// The MSP clicks Reactivate (cancels a pending deactivation, or restarts a deactivated licence).
+    Reactivate {
+        /// The key.
+        key: ProductKey,
+        /// Only this machine's licence.
+        #[serde(default)]
+        machine: Option<String>,
+    },
+    /// Set the static status of a legacy (perpetual) key.
+    SetLegacyStatus {
+        /// The key.
+        key: ProductKey,
+        /// Active (true) or Deactivated (false).
+        active: bool,
+    },
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LedgerEventKind {
+    /// An account was created.
+    AccountCreated {
+        /// Its id.
+        account: AccountId,
+        /// Name.
+        name: String,
+        /// Address.
+        address: Option<String>,
+        /// Notes.
+        notes: Option<String>,
+    },
+    /// An account was deleted.
+    AccountDeleted {
+        /// Its id.
+        account: AccountId,
+    },
+    /// A site was created.
+    SiteCreated {
+        /// Its id.
+        site: SiteId,
+        /// Its account.
+        account: AccountId,
+        /// Name.
+        name: String,
+        /// Address.
+        address: Option<String>,
+        /// Notes.
+        notes: Option<String>,
+    },
+    /// A site moved to another account.
+    SiteMoved {
+        /// The site.
+        site: SiteId,
+        /// Its new account.
+        to: AccountId,
+    },
+    /// A site was deleted.
+    SiteDeleted {
+        /// The site.
+        site: SiteId,
+    },
+    /// Keys were generated into a container.
+    KeysGenerated {
+        /// Product.
+        product: ProductId,
+        /// Container.
+        container: Container,
+        /// The keys.
+        keys: Vec<ProductKey>,
+    },
+    /// A key moved.
+    KeyMoved {
+        /// The key.
+        key: ProductKey,
+        /// From.
+        from: Container,
+        /// To.
+        to: Container,
+    },
+    /// A licence started: an activation.
+    Activated {
+        /// The new licence.
+        licence: LicenceId,
+        /// The key.
+        key: ProductKey,
+        /// Machine.
+        machine: String,
+        /// MSP name.
+        msp_name: String,
+        /// Customer name.
+        customer_name: String,
+        /// Computer role.
+        computer_role: Option<String>,
+        /// Edition.
+        edition: Option<String>,
+    },
+    /// A successful call-home.
+    CalledHome {
+        /// The licence.
+        licence: LicenceId,
+    },
+    /// The MSP asked for deactivation: billing stops now.
+    DeactivationRequested {
+        /// The licence.
+        licence: LicenceId,
+    },
+    /// A pending deactivation was cancelled by a reactivation.
+    DeactivationCancelled {
+        /// The licence.
+        licence: LicenceId,
+    },
+    /// A pending deactivation was finalised at the machine's call-home.
+    DeactivationFinalised {
+        /// The licence.
+        licence: LicenceId,
+    },
+    /// A deactivated licence was brought back: a new run of the same machine.
+    Reactivated {
+        /// The new licence.
+        licence: LicenceId,
+        /// The licence it continues.
+        previous: LicenceId,
+    },
+    /// A legacy key's static status was set.
+    LegacyStatusSet {
+        /// The key.
+        key: ProductKey,
+        /// Active or not.
+        active: bool,
+    },
+}
+
+/// An event with its id (position in the ledger's log) and its instant.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LedgerEvent {
+    /// Position in the log: a ledger applies 0, 1, 2… in order.
+    pub id: u64,
+    /// When it happened (the `now` of its command).
+    pub at: DateTime<Utc>,
+    /// What happened.
+    pub kind: LedgerEventKind,
+}

@@ -1,0 +1,242 @@
+//! The licence ledger: what the MSP Licensing Console decides about a key after it is made.
+//!
+//! # Model
+//! A [`Ledger`] holds the catalog, the life-cycle policy, the organisation (accounts, sites), the
+//! product keys and their *licences*. A licence is one activation run of a key on one machine: it
+//! starts at an activation (or a reactivation) and ends when a deactivation is finalised or the
+//! activation lapses. A key with N licences holds at most N runs that have not ended.
+//!
+//! The ledger stores **facts**, not states: when each run was activated, the instants it called home
+//! (merged into *contact clusters* `[first, last]` whose gaps are never longer than the late
+//! threshold, so a machine calling home daily costs one cluster), deactivation requests and their
+//! ends. The state at any instant — Active, Late, Disabled, PendingDeactivation, Deactivated — is
+//! derived from those facts and `now` through [`LifecyclePolicy`](crate::lifecycle::LifecyclePolicy),
+//! whose boundaries are documented in [`lifecycle`](crate::lifecycle):
+//!
+//! - Active while the last contact is at most 7 days old; Late after that (the console shows the
+//!   termination date, last contact + 30 days); Disabled when it is more than 14 days old;
+//!   Deactivated (lapsed) at exactly last contact + 30 days.
+//! - Deactivate: PendingDeactivation at once (billing stops); the next call-home finalises it
+//!   (Deactivated at that instant); if the machine never calls again, the run lapses as usual.
+//! - Reactivate a PendingDeactivation run: the request is cancelled and the state is again derived
+//!   from the contacts. Reactivate a Deactivated run: a new run starts at that instant on the same
+//!   machine (billing resumes at once; it must call home within the thresholds like any run).
+//! - Legacy (perpetual) keys have a static status: Active or Deactivated, set by the caller.
+//!
+//! # Events
+//! Commands ([`LedgerCommand`]) are decided against the state and yield [`LedgerEvent`]s, or an
+//! error with the ledger untouched. Events have ids: positions in the ledger's log (0, 1, 2…).
+//! Applying an id again is a no-op when the payload is the same and a conflict otherwise; for
+//! call-home events (the bulk of a log) the check is by content — a call-home whose instant is
+//! already recorded for that licence is a duplicate — so the ledger does not keep a fingerprint per
+//! call-home (see `docs/decisions/ledger.md`). A call-home older than the newest one is merged into
+//! the history (it can fill a gap in the past) but never moves the current state backwards.
+//!
+//! ```
+//! use keyledger::{catalog::presets, key::Issuer, lifecycle::{LifecyclePolicy, LicenceState}};
+//! use keyledger::license::{Ledger, LedgerCommand, CallHomeDecision};
+//! use keyledger::org::{AccountId, Container};
+//! use chrono::{TimeZone, Utc, Duration};
+//!
+//! let t0 = Utc.with_ymd_and_hms(2026, 9, 1, 9, 0, 0).unwrap();
+//! let issuer = Issuer::new(0, b"an issuer secret, 32 bytes long.")?;
+//! let mut ledger = Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
+//! let out = ledger.generate_keys(&issuer, presets::SHADOWPROTECT_MSP, 1,
+//!     Container::Account(AccountId::DEFAULT), t0)?;
+//! let key = out.keys[0];
+//! ledger.execute(LedgerCommand::Activate {
+//!     key, machine: "srv-01".into(), msp_name: "Best MSP".into(),
+//!     customer_name: "Acme".into(), computer_role: None, edition: Some("Server".into()),
+//! }, t0)?;
+//! let call = ledger.execute(LedgerCommand::CallHome { key, machine: "srv-01".into() }, t0 + Duration::days(1))?;
+//! assert_eq!(call.decision, Some(CallHomeDecision::Run));
+//! assert_eq!(ledger.status(&key, t0 + Duration::days(9))?.state, LicenceState::Late);
+//! # Ok::<(), keyledger::Error>(())
+//! ```
+
+mod events;
+mod ledger;
+mod views;
+
+pub use events::{LedgerCommand, LedgerEvent, LedgerEventKind, LicenceId};
+pub use ledger::{Applied, Generated, Ledger, Outcome, FORMAT_KIND};
+pub use views::{
+    CallHomeDecision, HistoryEntry, HistoryKind, KeyStatus, LicenceStatus, NameMismatch, NameReport,
+};
+
+use crate::key::ProductKey;
+use chrono::{DateTime, Utc};
+
+/// Errors of the licence ledger.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LicenseError {
+    /// The key is not in the ledger.
+    #[error("product key {key} is not in the ledger")]
+    UnknownKey {
+        /// The key.
+        key: ProductKey,
+    },
+    /// A licence id that does not exist.
+    #[error("licence {licence} does not exist")]
+    UnknownLicence {
+        /// The id.
+        licence: u32,
+    },
+    /// A product that is not in the catalog.
+    #[error("product {product} is not in the catalog")]
+    UnknownProduct {
+        /// The product id.
+        product: u8,
+    },
+    /// A key recorded twice.
+    #[error("product key {key} is already in the ledger")]
+    DuplicateKey {
+        /// The key.
+        key: ProductKey,
+    },
+    /// The key's product differs from the product named with it.
+    #[error("product key {key} is for product {found}, not {expected}")]
+    ProductMismatch {
+        /// The key.
+        key: ProductKey,
+        /// Product named in the command.
+        expected: u8,
+        /// Product in the key.
+        found: u8,
+    },
+    /// The key has no live licence on that machine.
+    #[error("product key {key} is not activated on machine {machine:?}")]
+    NotActivated {
+        /// The key.
+        key: ProductKey,
+        /// The machine.
+        machine: String,
+    },
+    /// The machine already holds a live licence of the key.
+    #[error("product key {key} is already active on machine {machine:?}")]
+    AlreadyActive {
+        /// The key.
+        key: ProductKey,
+        /// The machine.
+        machine: String,
+    },
+    /// Every licence of the key is in use.
+    #[error("product key {key} holds {licences} licence(s) and all {in_use} are in use; deactivate one first")]
+    LicenceLimit {
+        /// The key.
+        key: ProductKey,
+        /// Licences the key carries.
+        licences: u32,
+        /// Licences in use.
+        in_use: u32,
+    },
+    /// An edition the product does not have.
+    #[error("{product:?} has no edition {edition:?} (editions: {editions})")]
+    UnknownEdition {
+        /// Product name.
+        product: String,
+        /// Edition given.
+        edition: String,
+        /// The product's editions, comma-separated.
+        editions: String,
+    },
+    /// Deactivating what is already deactivated.
+    #[error("product key {key} has no active licence to deactivate{}", machine.as_ref().map(|m| format!(" on machine {m:?}")).unwrap_or_default())]
+    NothingToDeactivate {
+        /// The key.
+        key: ProductKey,
+        /// The machine named, if any.
+        machine: Option<String>,
+    },
+    /// Reactivating what is neither deactivated nor pending.
+    #[error("product key {key} has no deactivated or pending licence to reactivate{}", machine.as_ref().map(|m| format!(" on machine {m:?}")).unwrap_or_default())]
+    NothingToReactivate {
+        /// The key.
+        key: ProductKey,
+        /// The machine named, if any.
+        machine: Option<String>,
+    },
+    /// A subscription operation on a legacy key, or the reverse.
+    #[error("product key {key} is {kind}: {operation} is not possible")]
+    WrongLicensing {
+        /// The key.
+        key: ProductKey,
+        /// "a legacy (perpetual) key" or "a subscription key".
+        kind: &'static str,
+        /// What was attempted.
+        operation: &'static str,
+    },
+    /// An instant before the key existed.
+    #[error("{at} is before product key {key} was generated ({created})")]
+    BeforeKeyExisted {
+        /// The key.
+        key: ProductKey,
+        /// The instant given.
+        at: DateTime<Utc>,
+        /// When the key was generated.
+        created: DateTime<Utc>,
+    },
+    /// A required text field is empty.
+    #[error("{field} must not be empty")]
+    EmptyField {
+        /// The field.
+        field: &'static str,
+    },
+    /// An event id applied before with another payload.
+    #[error("event {id} was already applied with a different payload")]
+    EventConflict {
+        /// The id.
+        id: u64,
+    },
+    /// An event id beyond the next one.
+    #[error("event {found} cannot be applied yet: the next event is {expected}")]
+    EventGap {
+        /// Next id expected.
+        expected: u64,
+        /// Id found.
+        found: u64,
+    },
+    /// An event that refers to things the ledger does not have.
+    #[error("event {id} does not fit this ledger: {reason}")]
+    InvalidEvent {
+        /// The id.
+        id: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An invalid life-cycle policy.
+    #[error("the life-cycle policy needs 0 < late < disabled < lapse <= 10 years")]
+    InvalidPolicy,
+}
+
+impl LicenseError {
+    /// Stable machine-readable code.
+    ///
+    /// ```
+    /// # use keyledger::license::LicenseError;
+    /// assert_eq!(LicenseError::EventGap { expected: 1, found: 3 }.code(), "license.event_gap");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            LicenseError::UnknownKey { .. } => "license.unknown_key",
+            LicenseError::UnknownLicence { .. } => "license.unknown_licence",
+            LicenseError::UnknownProduct { .. } => "license.unknown_product",
+            LicenseError::DuplicateKey { .. } => "license.duplicate_key",
+            LicenseError::ProductMismatch { .. } => "license.product_mismatch",
+            LicenseError::NotActivated { .. } => "license.not_activated",
+            LicenseError::AlreadyActive { .. } => "license.already_active",
+            LicenseError::LicenceLimit { .. } => "license.licence_limit",
+            LicenseError::UnknownEdition { .. } => "license.unknown_edition",
+            LicenseError::NothingToDeactivate { .. } => "license.nothing_to_deactivate",
+            LicenseError::NothingToReactivate { .. } => "license.nothing_to_reactivate",
+            LicenseError::WrongLicensing { .. } => "license.wrong_licensing",
+            LicenseError::BeforeKeyExisted { .. } => "license.before_key_existed",
+            LicenseError::EmptyField { .. } => "license.empty_field",
+            LicenseError::EventConflict { .. } => "license.event_conflict",
+            LicenseError::EventGap { .. } => "license.event_gap",
+            LicenseError::InvalidEvent { .. } => "license.invalid_event",
+            LicenseError::InvalidPolicy => "license.invalid_policy",
+        }
+    }
+}
