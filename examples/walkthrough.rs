@@ -1,60 +1,360 @@
-//! The seed walk-through: an MSP's issuer makes product keys for the StorageCraft catalog, prints
-//! them, and checks a mistyped key and a forged key.
+//! The seed walk-through, end to end, printed as the MSP Licensing Console would show it.
+//!
+//! An MSP sets up its console (the Default Account plus a client account with two sites), generates
+//! keys, activates machines, and lives through 61 days of daily call-homes: one machine goes silent
+//! (Late, then Disabled, then Deactivated 30 days after its last call-home), one is deactivated by the
+//! MSP (pending, then final at its next call-home), one is deactivated and later reactivated, one
+//! ImageManager key, one legacy key. Then: the status table, one key's activation history, the
+//! name-consistency report, key checks (a mistyped and a forged key), and the Billing Detail of the
+//! last full month.
 //!
 //! Run with `cargo run -p keyledger-examples --example walkthrough`.
 
-use keyledger::catalog::presets;
-use keyledger::key::{check_key, Issuer};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use keyledger::billing::{BillingDetail, BillingRule, Month, PriceList};
+use keyledger::catalog::{presets, ProductId};
+use keyledger::key::{check_key, Issuer, ProductKey};
+use keyledger::license::{HistoryKind, KeyStatus, Ledger, LedgerCommand};
+use keyledger::lifecycle::LifecyclePolicy;
+use keyledger::org::{AccountId, Container, SiteId};
+use rust_decimal::Decimal;
+
+/// One machine of the story.
+struct Machine {
+    label: &'static str,
+    key: ProductKey,
+    host: &'static str,
+    /// Days (from the start) on which it does not call home.
+    silent: fn(i64) -> bool,
+}
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 9, 1, 9, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+fn print_statuses(title: &str, statuses: &[KeyStatus]) {
+    println!("\n== {title} ==");
+    println!(
+        "{:<19}  {:<21}  {:<21}  {:<18}  {:<20}  detail",
+        "product key", "product", "type", "account / site", "status"
+    );
+    for s in statuses {
+        let place = match &s.site {
+            Some(site) => format!("{} / {site}", s.account),
+            None => s.account.clone(),
+        };
+        println!(
+            "{:<19}  {:<21}  {:<21}  {:<18}  {:<20}  {}",
+            s.key.to_string(),
+            s.product,
+            s.product_type,
+            place,
+            s.state.label(),
+            s.detail
+        );
+    }
+}
 
 fn main() -> Result<(), keyledger::Error> {
     let catalog = presets::storagecraft();
-    // In production the secret comes from a vault; the example uses a fixed one so the output is
-    // the same on every run (generation is deterministic).
+    // In production the secret comes from a vault; a fixed one keeps the output the same every run.
     let issuer = Issuer::new(0, b"walkthrough issuer secret, 32 b.")?;
+    let mut ledger = Ledger::new(catalog.clone(), LifecyclePolicy::default());
+    let t0 = start();
+    let day = |d: i64| t0 + Duration::days(d);
 
-    println!("== Product keys ==");
-    for product in catalog.products() {
-        let keys = issuer.generate_batch(product.id, 1, 2)?;
-        for key in keys {
-            println!(
-                "{key}  {:<22} serial {:>3}  ({})",
-                product.name,
-                key.serial(),
-                product.license_type.label()
+    // --- Organisation ---
+    ledger.execute(
+        LedgerCommand::CreateAccount {
+            name: "Contoso".into(),
+            address: Some("1 Harbour Road".into()),
+            notes: Some("contact: it@contoso.example".into()),
+        },
+        t0,
+    )?;
+    let contoso = AccountId(1);
+    for site in ["Berlin", "Paris"] {
+        ledger.execute(
+            LedgerCommand::CreateSite {
+                account: contoso,
+                name: site.into(),
+                address: None,
+                notes: None,
+            },
+            t0,
+        )?;
+    }
+    let (berlin, paris) = (Container::Site(SiteId(0)), Container::Site(SiteId(1)));
+    let default = Container::Account(AccountId::DEFAULT);
+
+    // --- Keys ---
+    let mut gen = |product: ProductId, n: u32, c: Container| {
+        ledger
+            .generate_keys(&issuer, product, n, c, t0)
+            .map(|g| g.keys)
+    };
+    let hq = gen(presets::SHADOWPROTECT_MSP, 1, default)?;
+    let ber = gen(presets::SHADOWPROTECT_MSP, 3, berlin)?;
+    let par = gen(presets::SHADOWPROTECT_MSP, 1, paris)?;
+    let im = gen(presets::IMAGEMANAGER, 1, Container::Account(contoso))?;
+    let legacy = gen(presets::LEGACY_SHADOWPROTECT, 1, default)?;
+    let spare = gen(presets::SHADOWPROTECT_MSP, 1, default)?;
+
+    // --- Activations on day 0 ---
+    let machines = [
+        Machine {
+            label: "calls home daily",
+            key: hq[0],
+            host: "hq-backup",
+            silent: |_| false,
+        },
+        Machine {
+            label: "goes silent after day 10",
+            key: ber[0],
+            host: "ber-fs01",
+            silent: |d| d > 10,
+        },
+        Machine {
+            label: "deactivated by the MSP on day 20",
+            key: ber[1],
+            host: "ber-ws07",
+            silent: |_| false,
+        },
+        Machine {
+            label: "deactivated day 25, reactivated day 35",
+            key: par[0],
+            host: "par-sbs",
+            silent: |d| (26..35).contains(&d),
+        },
+        Machine {
+            label: "ImageManager, daily",
+            key: im[0],
+            host: "contoso-im",
+            silent: |_| false,
+        },
+        Machine {
+            label: "customer name typed differently",
+            key: ber[2],
+            host: "ber-ws09",
+            silent: |_| false,
+        },
+    ];
+    let editions = ["Server", "Server", "Desktop", "SBS", "IME", "Desktop"];
+    for (m, edition) in machines.iter().zip(editions) {
+        let customer = if m.host == "ber-ws09" {
+            "Contoso GmbH"
+        } else {
+            "Contoso"
+        };
+        let msp = if m.host == "hq-backup" {
+            "Northwind IT"
+        } else {
+            "Northwind IT Services"
+        };
+        let customer = if m.host == "hq-backup" {
+            "Northwind (internal)"
+        } else {
+            customer
+        };
+        ledger.execute(
+            LedgerCommand::Activate {
+                key: m.key,
+                machine: m.host.into(),
+                msp_name: msp.into(),
+                customer_name: customer.into(),
+                computer_role: Some(m.label.into()),
+                edition: Some(edition.into()),
+            },
+            day(0) + Duration::minutes(5),
+        )?;
+    }
+    ledger.execute(
+        LedgerCommand::SetLegacyStatus {
+            key: legacy[0],
+            active: true,
+        },
+        t0,
+    )?;
+
+    println!("Keys generated on {}:", t0.format("%Y-%m-%d"));
+    for k in ledger.keys() {
+        let p = catalog
+            .get(k.product())
+            .map(|p| p.name.as_str())
+            .unwrap_or("?");
+        println!("  {k}  {p:<22} serial {}", k.serial());
+    }
+
+    // --- 61 days of daily call-homes, with the MSP's clicks ---
+    for d in 1..=61 {
+        let morning = day(d);
+        match d {
+            20 => {
+                ledger.execute(
+                    LedgerCommand::Deactivate {
+                        key: ber[1],
+                        machine: None,
+                    },
+                    morning,
+                )?;
+            }
+            25 => {
+                ledger.execute(
+                    LedgerCommand::Deactivate {
+                        key: par[0],
+                        machine: None,
+                    },
+                    morning,
+                )?;
+            }
+            35 => {
+                ledger.execute(
+                    LedgerCommand::Reactivate {
+                        key: par[0],
+                        machine: None,
+                    },
+                    morning,
+                )?;
+            }
+            _ => {}
+        }
+        for (i, m) in machines.iter().enumerate() {
+            if (m.silent)(d) {
+                continue;
+            }
+            // Each machine calls home at its own minute past ten.
+            let at = morning + Duration::hours(1) + Duration::minutes(7 * i as i64);
+            ledger.execute(
+                LedgerCommand::CallHome {
+                    key: m.key,
+                    machine: m.host.into(),
+                },
+                at,
+            )?;
+        }
+        if [18, 25, 45].contains(&d) {
+            let when = morning + Duration::hours(12);
+            let snapshot: Vec<KeyStatus> = [ber[0], ber[1], par[0]]
+                .iter()
+                .filter_map(|k| ledger.status(k, when).ok())
+                .collect();
+            print_statuses(
+                &format!("day {d}: {}", when.format("%Y-%m-%d %H:%M UTC")),
+                &snapshot,
             );
         }
     }
 
-    let good = issuer.generate(presets::SHADOWPROTECT_MSP, 1)?.to_string();
-    // Swap the first two adjacent symbols that differ, as a hurried typist would.
-    let mut typo: Vec<char> = good.chars().collect();
-    let swap_at = (0..typo.len() - 1)
-        .find(|&i| typo[i] != '-' && typo[i + 1] != '-' && typo[i] != typo[i + 1])
-        .unwrap_or(0);
-    typo.swap(swap_at, swap_at + 1);
-    let typo: String = typo.into_iter().collect();
-    let forger = Issuer::new(0, b"someone else's secret, 32 bytes.")?;
-    let forged = forger.generate(presets::SHADOWPROTECT_MSP, 1)?.to_string();
+    let end = day(61) + Duration::hours(12);
+    print_statuses(
+        &format!("Key status on {}", end.format("%Y-%m-%d %H:%M UTC")),
+        &ledger.statuses(end),
+    );
 
+    println!("\n== Activation history of {} (par-sbs) ==", par[0]);
+    for h in ledger.history(&par[0], end)? {
+        let what = match h.kind {
+            HistoryKind::Generated => "generated",
+            HistoryKind::Moved => "moved",
+            HistoryKind::Activated => "activated",
+            HistoryKind::FirstCallHome => "first call-home",
+            HistoryKind::LastCallHome => "last call-home",
+            HistoryKind::DeactivationRequested => "deactivation requested",
+            HistoryKind::DeactivationCancelled => "deactivation cancelled",
+            HistoryKind::Deactivated => "deactivated",
+            HistoryKind::Lapsed => "lapsed (no call-home for 30 days)",
+            HistoryKind::Reactivated => "reactivated",
+            HistoryKind::LegacyActive => "legacy: active",
+            HistoryKind::LegacyDeactivated => "legacy: deactivated",
+        };
+        println!(
+            "  {}  {:<24} {}",
+            h.at.format("%Y-%m-%d %H:%M"),
+            what,
+            h.machine.unwrap_or_default()
+        );
+    }
+
+    let names = ledger.name_consistency();
+    println!("\n== Name consistency ==");
+    println!(
+        "  MSP name used by most keys: {:?}",
+        names.msp_name.unwrap_or_default()
+    );
+    for m in &names.msp_mismatches {
+        println!(
+            "  MSP name      {}  {:<10} {:?} (expected {:?})",
+            m.key, m.machine, m.found, m.expected
+        );
+    }
+    for m in &names.customer_mismatches {
+        println!(
+            "  customer name {}  {:<10} {:?} in account {:?} (expected {:?})",
+            m.key, m.machine, m.found, m.account, m.expected
+        );
+    }
+
+    // --- Checking typed keys ---
     println!("\n== Checking keys ==");
+    let good = spare[0].to_string();
+    let mut swapped: Vec<char> = good.chars().collect();
+    let at = (0..swapped.len() - 1)
+        .find(|&i| swapped[i] != '-' && swapped[i + 1] != '-' && swapped[i] != swapped[i + 1])
+        .unwrap_or(0);
+    swapped.swap(at, at + 1);
+    let swapped: String = swapped.into_iter().collect();
+    let forger = Issuer::new(0, b"someone else's secret, 32 bytes.")?;
+    let forged = forger.generate(presets::SHADOWPROTECT_MSP, 7)?.to_string();
     for (label, text) in [
-        ("as issued", good.as_str()),
+        ("unused key", good.as_str()),
         (
             "lower case, no dashes",
             &good.to_lowercase().replace('-', ""),
         ),
-        ("two symbols swapped", typo.as_str()),
+        ("two symbols swapped", swapped.as_str()),
         ("a 'U' typed", "8A0X-U000-0000-0000"),
         ("forged", forged.as_str()),
+        ("silent machine's key", &ber[0].to_string()),
     ] {
         let public = check_key(&catalog, text);
-        let full = issuer.check(&catalog, text);
+        let full = ledger.validate(&issuer, text, end);
         println!(
-            "{label:<22} {text:<20} public: {:<14} issuer: {:<16} {}",
+            "  {label:<22} {text:<20} public: {:<14} ledger: {:<22} {}",
             public.code.as_str(),
             full.code.as_str(),
             full.detail
         );
     }
+
+    // --- Billing Detail of the last full month ---
+    let mut prices = PriceList::new("USD", BillingRule::STORAGECRAFT)?;
+    prices.set_price(
+        presets::SHADOWPROTECT_MSP,
+        Some("Server"),
+        Decimal::new(2500, 2),
+    );
+    prices.set_price(
+        presets::SHADOWPROTECT_MSP,
+        Some("SBS"),
+        Decimal::new(1800, 2),
+    );
+    prices.set_price(
+        presets::SHADOWPROTECT_MSP,
+        Some("Desktop"),
+        Decimal::new(600, 2),
+    );
+    prices.set_price(presets::IMAGEMANAGER, None, Decimal::new(1250, 2));
+    let october = Month::new(2026, 10)?;
+    let report = BillingDetail::build(
+        &ledger.licence_histories(end),
+        &catalog,
+        october,
+        "UTC",
+        &prices,
+    )?;
+    println!();
+    println!("{report}");
     Ok(())
 }
