@@ -41,7 +41,8 @@ pub(crate) struct Licence {
     pub(crate) msp: u32,
     pub(crate) customer: u32,
     pub(crate) role: Option<String>,
-    pub(crate) edition: Option<String>,
+    /// Interned edition name.
+    pub(crate) edition: Option<u32>,
     pub(crate) activated_at: DateTime<Utc>,
     /// Sorted, disjoint; the first starts at the activation (which counts as a contact).
     pub(crate) clusters: Vec<Cluster>,
@@ -174,7 +175,8 @@ pub(crate) struct KeyRecord {
     /// Legacy keys: the static status, once set.
     pub(crate) legacy_active: Option<bool>,
     pub(crate) runs: Vec<LicenceId>,
-    pub(crate) history: Vec<HistoryEntry>,
+    /// What cannot be derived from the licences: moves and legacy status changes.
+    pub(crate) notes: Vec<HistoryEntry>,
 }
 
 /// Look-up tables rebuilt from the state; never serialised, never compared.
@@ -232,8 +234,8 @@ pub struct Ledger {
     /// Next serial to give, per product id.
     pub(crate) next_serial: BTreeMap<u8, u32>,
     pub(crate) next_event: u64,
-    /// Fingerprints of applied events other than call-homes, by id.
-    pub(crate) fingerprints: BTreeMap<u64, Hex64>,
+    /// Fingerprints of applied events other than call-homes, sorted by id.
+    pub(crate) fingerprints: Vec<(u64, Hex64)>,
     #[serde(skip)]
     idx: Indexes,
 }
@@ -264,7 +266,7 @@ impl Ledger {
             names: Vec::new(),
             next_serial: BTreeMap::new(),
             next_event: 0,
-            fingerprints: BTreeMap::new(),
+            fingerprints: Vec::new(),
             idx: Indexes::default(),
         }
     }
@@ -530,8 +532,10 @@ impl Ledger {
                     .is_some_and(|l| l.has_contact(event.at)),
                 _ => self
                     .fingerprints
-                    .get(&event.id)
-                    .is_some_and(|f| f.0 == fingerprint(SEED, event)),
+                    .binary_search_by_key(&event.id, |(id, _)| *id)
+                    .ok()
+                    .and_then(|i| self.fingerprints.get(i))
+                    .is_some_and(|(_, f)| f.0 == fingerprint(SEED, event)),
             };
             return if same {
                 Ok(Applied::Duplicate)
@@ -1139,16 +1143,16 @@ impl Ledger {
         i
     }
 
-    fn push_history(&mut self, key: u32, entry: HistoryEntry) {
+    fn push_note(&mut self, key: u32, entry: HistoryEntry) {
         if let Some(r) = self.keys.get_mut(key as usize) {
-            r.history.push(entry);
+            r.notes.push(entry);
         }
     }
 
     fn apply_next(&mut self, event: &LedgerEvent) {
         if !matches!(event.kind, LedgerEventKind::CalledHome { .. }) {
             self.fingerprints
-                .insert(event.id, Hex64(fingerprint(SEED, event)));
+                .push((event.id, Hex64(fingerprint(SEED, event))));
         }
         self.next_event = event.id.saturating_add(1);
         self.evolve(event);
@@ -1210,7 +1214,7 @@ impl Ledger {
                         licences,
                         legacy_active: None,
                         runs: Vec::new(),
-                        history: vec![HistoryEntry::new(at, HistoryKind::Generated, None)],
+                        notes: Vec::new(),
                     });
                     let next = self.next_serial.entry(product.get()).or_insert(1);
                     *next = (*next).max(k.serial().saturating_add(1));
@@ -1224,7 +1228,7 @@ impl Ledger {
                     let detail = format!("moved from {from} to {to}");
                     let mut h = HistoryEntry::new(at, HistoryKind::Moved, None);
                     h.detail = Some(detail);
-                    self.push_history(i, h);
+                    self.push_note(i, h);
                 }
             }
             E::Activated {
@@ -1241,13 +1245,14 @@ impl Ledger {
                 };
                 let msp = self.intern(msp_name);
                 let customer = self.intern(customer_name);
+                let edition = edition.as_deref().map(|e| self.intern(e));
                 self.licences.push(Licence {
                     key: k,
                     machine: machine.clone(),
                     msp,
                     customer,
                     role: computer_role.clone(),
-                    edition: edition.clone(),
+                    edition,
                     activated_at: at,
                     clusters: vec![Cluster {
                         first: at,
@@ -1261,13 +1266,9 @@ impl Ledger {
                 if let Some(r) = self.keys.get_mut(k as usize) {
                     r.runs.push(*licence);
                 }
-                self.push_history(
-                    k,
-                    HistoryEntry::new(at, HistoryKind::Activated, Some(machine.clone())),
-                );
             }
             E::DeactivationRequested { licence } => {
-                self.on_licence(*licence, at, HistoryKind::DeactivationRequested, |l| {
+                self.on_licence(*licence, |l| {
                     l.pending.push(Pending {
                         from: at,
                         until: None,
@@ -1275,14 +1276,14 @@ impl Ledger {
                 });
             }
             E::DeactivationCancelled { licence } => {
-                self.on_licence(*licence, at, HistoryKind::DeactivationCancelled, |l| {
+                self.on_licence(*licence, |l| {
                     if let Some(p) = l.pending.last_mut() {
                         p.until = Some(at);
                     }
                 });
             }
             E::DeactivationFinalised { licence } => {
-                self.on_licence(*licence, at, HistoryKind::Deactivated, |l| {
+                self.on_licence(*licence, |l| {
                     if let Some(p) = l.pending.last_mut() {
                         p.until = Some(at);
                     }
@@ -1306,11 +1307,9 @@ impl Ledger {
                     previous: Some(*previous),
                     ..prev
                 });
-                let machine = self.licences.last().map(|l| l.machine.clone());
                 if let Some(r) = self.keys.get_mut(k as usize) {
                     r.runs.push(*licence);
                 }
-                self.push_history(k, HistoryEntry::new(at, HistoryKind::Reactivated, machine));
             }
             E::LegacyStatusSet { key, active } => {
                 if let Some(&i) = self.idx.keys.get(key) {
@@ -1322,24 +1321,15 @@ impl Ledger {
                     } else {
                         HistoryKind::LegacyDeactivated
                     };
-                    self.push_history(i, HistoryEntry::new(at, kind, None));
+                    self.push_note(i, HistoryEntry::new(at, kind, None));
                 }
             }
         }
     }
 
-    fn on_licence(
-        &mut self,
-        licence: LicenceId,
-        at: DateTime<Utc>,
-        kind: HistoryKind,
-        f: impl FnOnce(&mut Licence),
-    ) {
-        let Some(l) = self.licences.get_mut(licence.0 as usize) else {
-            return;
-        };
-        f(l);
-        let (k, machine) = (l.key, l.machine.clone());
-        self.push_history(k, HistoryEntry::new(at, kind, Some(machine)));
+    fn on_licence(&mut self, licence: LicenceId, f: impl FnOnce(&mut Licence)) {
+        if let Some(l) = self.licences.get_mut(licence.0 as usize) {
+            f(l);
+        }
     }
 }

@@ -237,7 +237,7 @@ impl Ledger {
             msp_name: self.name(l.msp).to_string(),
             customer_name: self.name(l.customer).to_string(),
             computer_role: l.role.clone(),
-            edition: l.edition.clone(),
+            edition: l.edition.map(|e| self.name(e).to_string()),
             state,
             activated_at: l.activated_at,
             last_call_home: last,
@@ -426,17 +426,37 @@ impl Ledger {
         now: DateTime<Utc>,
     ) -> Result<Vec<HistoryEntry>, LicenseError> {
         let rec = self.record(key)?;
-        let mut out: Vec<HistoryEntry> = rec
-            .history
-            .iter()
-            .filter(|h| h.at <= now)
-            .cloned()
-            .collect();
+        let mut out = vec![HistoryEntry::new(
+            rec.created_at,
+            HistoryKind::Generated,
+            None,
+        )];
+        out.extend(rec.notes.iter().filter(|h| h.at <= now).cloned());
         for &id in &rec.runs {
             let Some(l) = self.licences.get(id.0 as usize) else {
                 continue;
             };
             let machine = Some(l.machine.clone());
+            let entry = |at, kind| HistoryEntry::new(at, kind, machine.clone());
+            if l.activated_at <= now {
+                let kind = if l.previous.is_some() {
+                    HistoryKind::Reactivated
+                } else {
+                    HistoryKind::Activated
+                };
+                out.push(entry(l.activated_at, kind));
+            }
+            for p in l.pending.iter().filter(|p| p.from <= now) {
+                out.push(entry(p.from, HistoryKind::DeactivationRequested));
+                if let Some(u) = p.until.filter(|u| *u <= now) {
+                    let kind = if l.finalised_at == Some(u) {
+                        HistoryKind::Deactivated
+                    } else {
+                        HistoryKind::DeactivationCancelled
+                    };
+                    out.push(entry(u, kind));
+                }
+            }
             if let Some(first) = l.first_call_home.filter(|f| *f <= now) {
                 out.push(HistoryEntry::new(
                     first,
@@ -622,7 +642,7 @@ impl Ledger {
             if legacy {
                 let mut h = base(String::new(), None);
                 let mut points = vec![(rec.created_at, LicenceState::Unactivated)];
-                for e in rec.history.iter().filter(|e| e.at <= until) {
+                for e in rec.notes.iter().filter(|e| e.at <= until) {
                     match e.kind {
                         HistoryKind::LegacyActive => {
                             points.push((e.at, LicenceState::Active));
@@ -656,7 +676,10 @@ impl Ledger {
                 continue;
             }
             for l in runs {
-                let mut h = base(l.machine.clone(), l.edition.clone());
+                let mut h = base(
+                    l.machine.clone(),
+                    l.edition.map(|e| self.name(e).to_string()),
+                );
                 h.activations.push(l.activated_at);
                 h.deactivations.extend(l.end_instant(&self.policy, until));
                 h.spans = self.run_spans(l, until);
