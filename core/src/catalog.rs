@@ -20,7 +20,7 @@ use std::fmt;
 pub const MAX_PRODUCT_ID: u8 = 63;
 
 /// Errors of the catalog module.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[non_exhaustive]
 pub enum CatalogError {
     /// A product id must fit in the key's 6-bit product field.

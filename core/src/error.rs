@@ -17,7 +17,8 @@ use crate::quota::QuotaError;
 /// assert_eq!(err.code(), "key.malformed");
 /// assert!(matches!(err, Error::Key(_)));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[serde(untagged)]
 #[non_exhaustive]
 pub enum Error {
     /// A product-key error.
@@ -59,6 +60,31 @@ impl Error {
             Error::License(e) => e.code(),
             Error::Quota(e) => e.code(),
             Error::Billing(e) => e.code(),
+        }
+    }
+
+    /// The facts the error carries (ids, numbers, positions) as a JSON object, for the bindings:
+    /// the fields of the module error's variant, named as in Rust.
+    ///
+    /// ```
+    /// use keyledger::{Error, key::KeyError};
+    /// let e = Error::from(KeyError::InvalidCharacter { position: 7, character: 'U' });
+    /// assert_eq!(e.fields()["position"], 7);
+    /// assert_eq!(e.fields()["character"], "U");
+    /// assert!(Error::from(KeyError::Typo).fields().as_object().unwrap().is_empty());
+    /// ```
+    pub fn fields(&self) -> serde_json::Value {
+        match serde_json::to_value(self) {
+            // Struct variants serialise as {"Variant": {fields}}; unit variants as "Variant".
+            Ok(serde_json::Value::Object(outer)) if outer.len() == 1 => outer
+                .into_iter()
+                .next()
+                .map(|(_, inner)| match inner {
+                    serde_json::Value::Object(_) => inner,
+                    _ => serde_json::Value::Object(Default::default()),
+                })
+                .unwrap_or_default(),
+            _ => serde_json::Value::Object(Default::default()),
         }
     }
 }

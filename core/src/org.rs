@@ -63,7 +63,7 @@ impl fmt::Display for Container {
 }
 
 /// Errors of the organisation module.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[non_exhaustive]
 pub enum OrgError {
     /// No account with that id (or it was deleted).

@@ -72,7 +72,7 @@ pub use policy::{counts, BillingRule, EditionCounts};
 pub use trends::{TrendMonth, TrendPoint, Trends};
 
 /// Errors of the billing module.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[non_exhaustive]
 pub enum BillingError {
     /// A month that does not exist or is out of the supported range (years 1900–9999).

@@ -97,7 +97,7 @@ const fn spread(tag: u64) -> u64 {
 }
 
 /// Errors of the key module.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[non_exhaustive]
 pub enum KeyError {
     /// Nothing but separators (or nothing at all) was given.

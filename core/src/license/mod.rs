@@ -68,7 +68,7 @@ use crate::key::ProductKey;
 use chrono::{DateTime, Utc};
 
 /// Errors of the licence ledger.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[non_exhaustive]
 pub enum LicenseError {
     /// The key is not in the ledger.

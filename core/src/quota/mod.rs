@@ -137,7 +137,7 @@ pub fn gb_from_i64(field: &str, value: i64) -> Result<u64, QuotaError> {
 }
 
 /// Errors of quota accounting. Each names the ids and numbers involved; none changes the book.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[non_exhaustive]
 pub enum QuotaError {
     /// No subscription has this id.

@@ -1,0 +1,317 @@
+//! Billing: Billing Detail, recomputation, Activation Report, trends, explanations, bulk path.
+
+use crate::errors::{bad_argument, from_json, to_json, to_py};
+use crate::key::catalog_arg;
+use chrono::NaiveDate;
+use keyledger::billing::{
+    self, bulk, ActivationReport, ActivationSortKey, BillingDetail, BillingRule, Month, PriceList,
+    Trends,
+};
+use keyledger::catalog::ProductId;
+use keyledger::lifecycle::{LicenceHistory, LifecyclePolicy};
+use pyo3::prelude::*;
+use serde_json::json;
+
+fn month_arg(text: &str) -> PyResult<Month> {
+    text.parse::<Month>().map_err(to_py)
+}
+
+fn date_arg(argument: &str, text: &str) -> PyResult<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|e| bad_argument(argument, format!("{text:?} is not a YYYY-MM-DD date ({e})")))
+}
+
+fn histories_arg(text: &str) -> PyResult<Vec<LicenceHistory>> {
+    from_json("histories", text)
+}
+
+/// Billing Detail: JSON `{report, text, csv}`.
+#[pyfunction]
+fn billing_detail(
+    histories: &str,
+    catalog: Option<&str>,
+    month: &str,
+    zone: &str,
+    prices: &str,
+) -> PyResult<String> {
+    let prices: PriceList = from_json("prices", prices)?;
+    let r = BillingDetail::build(
+        &histories_arg(histories)?,
+        &catalog_arg(catalog)?,
+        month_arg(month)?,
+        zone,
+        &prices,
+    )
+    .map_err(to_py)?;
+    let csv = r.to_csv().map_err(to_py)?;
+    to_json(&json!({ "report": r, "text": r.to_string(), "csv": csv }))
+}
+
+/// Recomputes an earlier Billing Detail (JSON) from new histories: JSON `{report, diff}`.
+#[pyfunction]
+fn recompute(
+    earlier: &str,
+    histories: &str,
+    catalog: Option<&str>,
+    prices: &str,
+) -> PyResult<String> {
+    let earlier: BillingDetail = from_json("earlier", earlier)?;
+    let prices: PriceList = from_json("prices", prices)?;
+    let r = earlier
+        .recompute(&histories_arg(histories)?, &catalog_arg(catalog)?, &prices)
+        .map_err(to_py)?;
+    to_json(&r)
+}
+
+/// Activation Report: JSON `{report, csv}`.
+#[pyfunction]
+#[pyo3(signature = (histories, catalog, start, end, zone, products, sort))]
+fn activation_report(
+    histories: &str,
+    catalog: Option<&str>,
+    start: &str,
+    end: &str,
+    zone: &str,
+    products: Vec<u32>,
+    sort: &str,
+) -> PyResult<String> {
+    let products = products
+        .into_iter()
+        .map(|p| ProductId::new(p).map_err(to_py))
+        .collect::<PyResult<Vec<_>>>()?;
+    let sort: Vec<ActivationSortKey> = from_json("sort", sort)?;
+    let r = ActivationReport::build(
+        &histories_arg(histories)?,
+        &catalog_arg(catalog)?,
+        date_arg("start", start)?,
+        date_arg("end", end)?,
+        zone,
+        &products,
+        &sort,
+    )
+    .map_err(to_py)?;
+    let csv = r.to_csv().map_err(to_py)?;
+    to_json(&json!({ "report": r, "csv": csv }))
+}
+
+/// Twelve-month trends ending at `last`: JSON `{trends, csv}`.
+#[pyfunction]
+fn trends(
+    histories: &str,
+    catalog: Option<&str>,
+    last: &str,
+    zone: &str,
+    rule: &str,
+) -> PyResult<String> {
+    let rule: BillingRule = from_json("rule", rule)?;
+    let t = Trends::build(
+        &histories_arg(histories)?,
+        &catalog_arg(catalog)?,
+        month_arg(last)?,
+        zone,
+        rule,
+    )
+    .map_err(to_py)?;
+    let csv = t.to_csv().map_err(to_py)?;
+    to_json(&json!({ "trends": t, "csv": csv }))
+}
+
+/// Why one licence is (not) billed in a month: JSON Explanation.
+#[pyfunction]
+fn explain(
+    history: &str,
+    catalog: Option<&str>,
+    month: &str,
+    zone: &str,
+    rule: &str,
+) -> PyResult<String> {
+    let history: LicenceHistory = from_json("history", history)?;
+    let rule: BillingRule = from_json("rule", rule)?;
+    let e = billing::explain(
+        &history,
+        &catalog_arg(catalog)?,
+        month_arg(month)?,
+        zone,
+        rule,
+    )
+    .map_err(to_py)?;
+    to_json(&e)
+}
+
+/// Checks a price list (JSON) and returns it normalised.
+#[pyfunction]
+fn validate_prices(prices: &str) -> PyResult<String> {
+    let p: PriceList = from_json("prices", prices)?;
+    p.validate().map_err(to_py)?;
+    to_json(&p)
+}
+
+fn column<T, const N: usize>(
+    argument: &str,
+    bytes: &[u8],
+    decode: fn([u8; N]) -> T,
+) -> PyResult<Vec<T>> {
+    if !bytes.len().is_multiple_of(N) {
+        return Err(bad_argument(
+            argument,
+            format!(
+                "{} bytes is not a whole number of {N}-byte items",
+                bytes.len()
+            ),
+        ));
+    }
+    Ok(bytes
+        .chunks_exact(N)
+        .map(|c| {
+            let mut a = [0u8; N];
+            a.copy_from_slice(c);
+            decode(a)
+        })
+        .collect())
+}
+
+/// The bulk path's columns, decoded from native-endian buffers (numpy arrays' bytes).
+struct Columns {
+    licence: Vec<u32>,
+    at: Vec<i64>,
+    activated_at: Vec<i64>,
+    deactivated_at: Vec<i64>,
+    last_contact_before: Vec<i64>,
+    group: Vec<u16>,
+}
+
+impl Columns {
+    #[allow(clippy::too_many_arguments)]
+    fn decode(
+        licence: &[u8],
+        at: &[u8],
+        activated_at: &[u8],
+        deactivated_at: &[u8],
+        last_contact_before: &[u8],
+        group: &[u8],
+    ) -> PyResult<Self> {
+        Ok(Columns {
+            licence: column("licence", licence, u32::from_ne_bytes)?,
+            at: column("at", at, i64::from_ne_bytes)?,
+            activated_at: column("activated_at", activated_at, i64::from_ne_bytes)?,
+            deactivated_at: column("deactivated_at", deactivated_at, i64::from_ne_bytes)?,
+            last_contact_before: column(
+                "last_contact_before",
+                last_contact_before,
+                i64::from_ne_bytes,
+            )?,
+            group: column("group", group, u16::from_ne_bytes)?,
+        })
+    }
+
+    fn input(&self, groups: usize, time_sorted: bool) -> bulk::BulkInput<'_> {
+        bulk::BulkInput {
+            licence: &self.licence,
+            at: &self.at,
+            activated_at: &self.activated_at,
+            deactivated_at: &self.deactivated_at,
+            last_contact_before: &self.last_contact_before,
+            group: &self.group,
+            groups,
+            time_sorted,
+        }
+    }
+}
+
+fn policy_arg(policy: Option<&str>) -> PyResult<LifecyclePolicy> {
+    match policy {
+        Some(p) => from_json("policy", p),
+        None => Ok(LifecyclePolicy::default()),
+    }
+}
+
+/// Bulk billing under any rule: JSON BulkResult.
+#[pyfunction]
+#[pyo3(signature = (licence, at, activated_at, deactivated_at, last_contact_before, group, groups, month, zone, rule, time_sorted=false, policy=None))]
+#[allow(clippy::too_many_arguments)]
+fn bulk_bill(
+    py: Python<'_>,
+    licence: &[u8],
+    at: &[u8],
+    activated_at: &[u8],
+    deactivated_at: &[u8],
+    last_contact_before: &[u8],
+    group: &[u8],
+    groups: usize,
+    month: &str,
+    zone: &str,
+    rule: &str,
+    time_sorted: bool,
+    policy: Option<&str>,
+) -> PyResult<String> {
+    let cols = Columns::decode(
+        licence,
+        at,
+        activated_at,
+        deactivated_at,
+        last_contact_before,
+        group,
+    )?;
+    let (month, rule, policy) = (
+        month_arg(month)?,
+        from_json::<BillingRule>("rule", rule)?,
+        policy_arg(policy)?,
+    );
+    let zone = zone.to_string();
+    let r = py
+        .detach(|| {
+            bulk::bill(
+                &cols.input(groups, time_sorted),
+                month,
+                &zone,
+                rule,
+                &policy,
+            )
+        })
+        .map_err(to_py)?;
+    to_json(&r)
+}
+
+/// Bulk billing, default rule (any day), the fast path: licences billed per group.
+#[pyfunction]
+#[pyo3(signature = (licence, at, activated_at, deactivated_at, last_contact_before, group, groups, month, zone, time_sorted=false, policy=None))]
+#[allow(clippy::too_many_arguments)]
+fn bulk_any_day_counts(
+    py: Python<'_>,
+    licence: &[u8],
+    at: &[u8],
+    activated_at: &[u8],
+    deactivated_at: &[u8],
+    last_contact_before: &[u8],
+    group: &[u8],
+    groups: usize,
+    month: &str,
+    zone: &str,
+    time_sorted: bool,
+    policy: Option<&str>,
+) -> PyResult<Vec<u64>> {
+    let cols = Columns::decode(
+        licence,
+        at,
+        activated_at,
+        deactivated_at,
+        last_contact_before,
+        group,
+    )?;
+    let (month, policy) = (month_arg(month)?, policy_arg(policy)?);
+    let zone = zone.to_string();
+    py.detach(|| bulk::any_day_counts(&cols.input(groups, time_sorted), month, &zone, &policy))
+        .map_err(to_py)
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(billing_detail, m)?)?;
+    m.add_function(wrap_pyfunction!(recompute, m)?)?;
+    m.add_function(wrap_pyfunction!(activation_report, m)?)?;
+    m.add_function(wrap_pyfunction!(trends, m)?)?;
+    m.add_function(wrap_pyfunction!(explain, m)?)?;
+    m.add_function(wrap_pyfunction!(validate_prices, m)?)?;
+    m.add_function(wrap_pyfunction!(bulk_bill, m)?)?;
+    m.add_function(wrap_pyfunction!(bulk_any_day_counts, m)?)?;
+    Ok(())
+}

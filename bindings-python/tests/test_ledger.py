@@ -1,0 +1,191 @@
+"""The licence ledger from Python: the seed story, datetimes, errors, replay, a state machine."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+import keyledger as kl
+
+T0 = datetime(2026, 9, 1, 9, 0, tzinfo=timezone.utc)
+ISSUER = kl.Issuer(b"python ledger secret, 32 bytes..")
+
+
+def day(n):
+    return T0 + timedelta(days=n)
+
+
+def one_active():
+    ledger = kl.Ledger()
+    (key,) = ledger.generate_keys(ISSUER, kl.SHADOWPROTECT_MSP, 1, now=T0)
+    ledger.activate(key, "m1", "Northwind", "Contoso", edition="Server", now=T0)
+    return ledger, key
+
+
+def test_life_cycle_through_the_thresholds():
+    ledger, key = one_active()
+    assert ledger.state(key, day(7)) is kl.LicenceState.ACTIVE
+    assert ledger.state(key, day(7) + timedelta(seconds=1)) is kl.LicenceState.LATE
+    assert ledger.state(key, day(15)) is kl.LicenceState.DISABLED
+    assert ledger.state(key, day(30)) is kl.LicenceState.DEACTIVATED
+    status = ledger.status(key, day(8))
+    assert status["detail"] == "late: no call-home since 2026-09-01; will terminate on 2026-10-01"
+    assert status["next_change"] == day(14) + timedelta(seconds=1)
+    assert status["next_change"].tzinfo is not None
+    assert not kl.LicenceState.DISABLED.billable and kl.LicenceState.LATE.billable
+
+
+def test_call_home_deactivate_reactivate_and_history():
+    ledger, key = one_active()
+    assert ledger.call_home(key, "m1", now=day(1)) == {"action": "run"}
+    ledger.deactivate(key, now=day(2))
+    assert ledger.state(key, day(2)) is kl.LicenceState.PENDING_DEACTIVATION
+    assert ledger.call_home(key, "m1", now=day(3)) == {"action": "deactivated"}
+    ledger.reactivate(key, now=day(4))
+    assert ledger.state(key, day(4)) is kl.LicenceState.ACTIVE
+    kinds = [h["kind"] for h in ledger.history(key, day(4))]
+    assert kinds == ["generated", "activated", "first_call_home", "deactivation_requested", "deactivated", "reactivated"]
+    assert all(isinstance(h["at"], datetime) for h in ledger.history(key, day(4)))
+
+
+def test_accounts_sites_and_name_report():
+    ledger = kl.Ledger()
+    acme = ledger.create_account("Acme", now=T0, address="1 Main St")
+    berlin = ledger.create_site(acme, "Berlin", now=T0)
+    keys = ledger.generate_keys(ISSUER, kl.SHADOWPROTECT_MSP, 3, kl.site(berlin), now=T0)
+    for i, k in enumerate(keys):
+        ledger.activate(k, f"m{i}", "MSP" if i else "M.S.P.", "Acme", edition="Desktop", now=T0)
+    assert ledger.status(keys[0], T0)["site"] == "Berlin"
+    report = ledger.name_consistency()
+    assert report["msp_name"] == "MSP" and report["msp_mismatches"][0]["key"] == str(keys[0])
+    with pytest.raises(kl.OrgError) as e:
+        ledger.create_account("Acme", now=T0)
+    assert e.value.code == "org.duplicate_name" and e.value.name == "Acme"
+    with pytest.raises(kl.OrgError) as e:
+        ledger.execute({"type": "delete_site", "site": berlin}, T0)
+    assert (e.value.code, e.value.keys) == ("org.not_empty", 3)
+    ledger.move_key(keys[0], kl.account(acme), now=T0)
+    assert ledger.status(keys[0], T0)["site"] is None
+
+
+def test_errors_leave_the_ledger_untouched():
+    ledger, key = one_active()
+    before = ledger.to_json()
+    other = ISSUER.generate(kl.SHADOWPROTECT_MSP, 999)
+    cases = [
+        (lambda: ledger.call_home(other, "m1", now=day(1)), kl.LicenseError, "license.unknown_key"),
+        (lambda: ledger.call_home(key, "m9", now=day(1)), kl.LicenseError, "license.not_activated"),
+        (lambda: ledger.activate(key, "m2", "a", "b", edition="Server", now=day(1)), kl.LicenseError, "license.licence_limit"),
+        (lambda: ledger.reactivate(key, now=day(1)), kl.LicenseError, "license.nothing_to_reactivate"),
+        (lambda: ledger.execute({"type": "bogus"}, day(1)), kl.ArgumentError, "py.bad_argument"),
+        (lambda: ledger.call_home(key, "m1", now=datetime(2026, 9, 2)), kl.NaiveDatetimeError, "py.naive_datetime"),
+        (lambda: ledger.status("ABCD", T0), kl.MalformedKeyError, "key.malformed"),
+    ]
+    for call, cls, code in cases:
+        with pytest.raises(cls) as e:
+            call()
+        assert e.value.code == code
+        assert ledger.to_json() == before
+    with pytest.raises(kl.LicenseError) as e:
+        ledger.call_home(other, "m1", now=day(1))
+    assert e.value.key == str(other)
+    with pytest.raises(kl.FormatError) as e:
+        kl.Ledger.from_json("{")
+    assert e.value.code == "format.corrupt"
+    future = before.replace('"version":1', '"version":9', 1)
+    with pytest.raises(kl.FormatError) as e:
+        kl.Ledger.from_json(future)
+    assert (e.value.code, e.value.found) == ("format.future_version", 9)
+
+
+def test_events_replay_and_are_idempotent():
+    ledger = kl.Ledger()
+    (key,) = ledger.generate_keys(ISSUER, kl.IMAGEMANAGER, 1, now=T0)
+    decided = ledger.decide({"type": "create_account", "name": "X"}, T0)
+    assert decided[0]["kind"]["name"] == "X" and ledger.org()["accounts"][1:] == []
+    copy = kl.Ledger.from_json(ledger.to_json())
+    out = ledger.activate(key, "im", "MSP", "C", now=T0)
+    assert out["events"][0]["at"] == T0
+    assert copy.apply(out["events"][0]) == "new"
+    assert copy.apply(out["events"][0]) == "duplicate"
+    assert copy.to_json() == ledger.to_json()
+    bad = dict(out["events"][0], kind=dict(out["events"][0]["kind"], machine="other"))
+    with pytest.raises(kl.LicenseError) as e:
+        copy.apply(bad)
+    assert e.value.code == "license.event_conflict"
+
+
+def test_validate_and_licence_histories():
+    ledger, key = one_active()
+    v = ledger.validate(ISSUER, str(key), day(8))
+    assert (v.usable, v.code, v.next_change) == (True, "license.late", day(14) + timedelta(seconds=1))
+    assert ledger.validate(ISSUER, "nonsense", T0).code == "key.malformed"
+    (h,) = ledger.licence_histories(day(40))
+    assert [s["state"] for s in h["spans"]] == ["active", "late", "disabled", "deactivated"]
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    """Random operations: nothing crashes, failures change nothing, replay equals state."""
+
+    def __init__(self):
+        super().__init__()
+        self.ledger = kl.Ledger()
+        self.log = []
+        self.now = T0
+        self.keys = []
+
+    def run(self, call):
+        before = self.ledger.to_json()
+        try:
+            events = call()
+        except kl.KeyledgerError as e:
+            assert isinstance(e.code, str) and e.code
+            assert self.ledger.to_json() == before
+        else:
+            self.log.extend(events)
+
+    @rule(product=st.sampled_from([1, 2, 3]), n=st.integers(0, 3))
+    def generate(self, product, n):
+        def go():
+            out = self.ledger.execute(
+                {"type": "record_keys", "product": product, "container": kl.account(0),
+                 "keys": [str(k) for k in ISSUER.generate_batch(product, len(self.keys) + 1, n)] if n else []},
+                self.now,
+            )
+            self.keys = [str(k) for k in self.ledger.keys]
+            return out["events"]
+        self.run(go)
+
+    @rule(k=st.integers(0, 20), m=st.integers(0, 2), edition=st.sampled_from(["Server", "IME", None, "x"]))
+    def activate(self, k, m, edition):
+        if self.keys:
+            key = self.keys[k % len(self.keys)]
+            self.run(lambda: self.ledger.activate(key, f"m{m}", "MSP", "C", edition=edition, now=self.now)["events"])
+
+    @rule(k=st.integers(0, 20), m=st.integers(0, 2), back=st.integers(0, 30))
+    def call_home(self, k, m, back):
+        if self.keys:
+            key = self.keys[k % len(self.keys)]
+            at = self.now - timedelta(hours=back)
+            self.run(lambda: self.ledger.execute({"type": "call_home", "key": key, "machine": f"m{m}"}, at)["events"])
+
+    @rule(k=st.integers(0, 20), what=st.sampled_from(["deactivate", "reactivate"]))
+    def click(self, k, what):
+        if self.keys:
+            key = self.keys[k % len(self.keys)]
+            self.run(lambda: self.ledger.execute({"type": what, "key": key}, self.now)["events"])
+
+    @rule(hours=st.integers(1, 24 * 12))
+    def wait(self, hours):
+        self.now += timedelta(hours=hours)
+
+    @invariant()
+    def replay_equals_state(self):
+        assert kl.Ledger.replay(self.log).to_json() == self.ledger.to_json()
+        for s in self.ledger.statuses(self.now):
+            assert s["licences_in_use"] <= s["licences"]
+
+
+TestLedgerMachine = LedgerMachine.TestCase
+TestLedgerMachine.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
