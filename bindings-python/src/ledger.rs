@@ -2,7 +2,7 @@
 
 use crate::errors::{bad_argument, from_json, instant, to_json, to_py};
 use crate::key::{catalog_arg, key_arg, product_arg, NativeIssuer};
-use keyledger::license::{Applied, Ledger, LedgerCommand, LedgerEvent};
+use keyledger::license::{offline, Applied, Ledger, LedgerCommand, LedgerEvent};
 use keyledger::lifecycle::LifecyclePolicy;
 use keyledger::org::Container;
 use pyo3::prelude::*;
@@ -167,6 +167,29 @@ impl NativeLedger {
         to_json(&events)
     }
 
+    fn issue_certificate(
+        &self,
+        signer: &NativeCertificateIssuer,
+        key: &str,
+        machine: &str,
+        now: &str,
+        validity_seconds: i64,
+        nonce: u64,
+    ) -> PyResult<String> {
+        let c = self
+            .inner
+            .issue_certificate(
+                &signer.inner,
+                &key_arg(key)?,
+                machine,
+                instant("now", now)?,
+                validity_seconds,
+                nonce,
+            )
+            .map_err(to_py)?;
+        Ok(c.to_text())
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Ledger(keys={}, licences={}, next_event_id={})",
@@ -188,5 +211,94 @@ fn check_command(command: &str) -> PyResult<()> {
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeLedger>()?;
     m.add_function(wrap_pyfunction!(check_command, m)?)?;
+    register_offline(m)
+}
+
+/// Signs offline call-home certificates (Ed25519).
+#[pyclass(name = "NativeCertificateIssuer", module = "keyledger._keyledger")]
+pub(crate) struct NativeCertificateIssuer {
+    inner: offline::CertificateIssuer,
+}
+
+#[pymethods]
+impl NativeCertificateIssuer {
+    #[new]
+    fn new(key_id: u8, secret: &[u8]) -> PyResult<Self> {
+        Ok(NativeCertificateIssuer {
+            inner: offline::CertificateIssuer::from_slice(key_id, secret).map_err(to_py)?,
+        })
+    }
+
+    fn key_id(&self) -> u8 {
+        self.inner.key_id()
+    }
+
+    fn verifying_key(&self) -> Vec<u8> {
+        self.inner.verifying_key().to_vec()
+    }
+
+    fn issue(
+        &self,
+        key: &str,
+        machine: &str,
+        now: &str,
+        validity_seconds: i64,
+        nonce: u64,
+    ) -> PyResult<String> {
+        let c = self
+            .inner
+            .issue(
+                key_arg(key)?,
+                machine,
+                instant("now", now)?,
+                validity_seconds,
+                nonce,
+            )
+            .map_err(to_py)?;
+        Ok(c.to_text())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "CertificateIssuer(key_id={}, signing_key=<redacted>)",
+            self.inner.key_id()
+        )
+    }
+}
+
+/// Verifies a certificate text with public keys `[(key_id, 32 bytes)]`: the certificate's JSON.
+#[pyfunction]
+fn verify_certificate(
+    public_keys: Vec<(u8, Vec<u8>)>,
+    text: &str,
+    machine: &str,
+    now: &str,
+) -> PyResult<String> {
+    let keys = public_keys
+        .into_iter()
+        .map(|(id, k)| {
+            <[u8; 32]>::try_from(k.as_slice())
+                .map(|k| (id, k))
+                .map_err(|_| bad_argument("public_keys", format!("key {id} is not 32 bytes")))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    let c =
+        offline::verify_certificate(&keys, text, machine, instant("now", now)?).map_err(to_py)?;
+    to_json(&c)
+}
+
+/// Clock-rollback check: the new high-water mark (RFC 3339) or an OfflineError.
+#[pyfunction]
+#[pyo3(signature = (high_water, now, tolerance_seconds=offline::DEFAULT_ROLLBACK_TOLERANCE_SECONDS))]
+fn check_clock(high_water: Option<&str>, now: &str, tolerance_seconds: i64) -> PyResult<String> {
+    let hw = high_water.map(|h| instant("high_water", h)).transpose()?;
+    let t = offline::check_clock(hw, instant("now", now)?, tolerance_seconds).map_err(to_py)?;
+    Ok(t.to_rfc3339())
+}
+
+pub(crate) fn register_offline(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativeCertificateIssuer>()?;
+    m.add_function(wrap_pyfunction!(verify_certificate, m)?)?;
+    m.add_function(wrap_pyfunction!(check_clock, m)?)?;
     Ok(())
 }

@@ -189,3 +189,29 @@ class LedgerMachine(RuleBasedStateMachine):
 
 TestLedgerMachine = LedgerMachine.TestCase
 TestLedgerMachine.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
+
+
+def test_offline_certificates_and_clock_rollback():
+    ledger, key = one_active()
+    signer = kl.CertificateIssuer(bytes(range(32)), key_id=3)
+    assert "redacted" in repr(signer) and signer.key_id == 3
+    text = ledger.issue_certificate(signer, key, "m1", now=day(1), validity_seconds=86_400, nonce=7)
+    assert text.startswith("klcert1.")
+    cert = kl.verify_certificate({3: signer.verifying_key}, text, "m1", day(1) + timedelta(hours=2))
+    assert cert["key"] == str(key) and cert["not_after"] == day(2)
+    with pytest.raises(kl.OfflineError) as e:
+        kl.verify_certificate({3: signer.verifying_key}, text, "m2", day(1))
+    assert (e.value.code, e.value.expected, e.value.found) == ("offline.wrong_machine", "m1", "m2")
+    with pytest.raises(kl.OfflineError) as e:
+        kl.verify_certificate({3: signer.verifying_key}, text, "m1", day(2))
+    assert e.value.code == "offline.expired"
+    with pytest.raises(kl.OfflineError):
+        kl.verify_certificate({3: signer.verifying_key}, text[:-2] + "00", "m1", day(1))
+    with pytest.raises(kl.LicenseError):
+        ledger.issue_certificate(signer, key, "m9", now=day(1))
+    hw = day(10)
+    assert kl.check_clock(hw, hw - timedelta(hours=24)) == hw
+    with pytest.raises(kl.OfflineError) as e:
+        kl.check_clock(hw, hw - timedelta(hours=24, seconds=1))
+    assert e.value.code == "offline.clock_rollback"
+    assert kl.check_clock(None, hw) == hw

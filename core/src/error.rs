@@ -4,6 +4,7 @@ use crate::billing::BillingError;
 use crate::catalog::CatalogError;
 use crate::format::FormatError;
 use crate::key::KeyError;
+use crate::license::offline::OfflineError;
 use crate::license::LicenseError;
 use crate::org::OrgError;
 use crate::quota::QuotaError;
@@ -33,6 +34,9 @@ pub enum Error {
     /// A licence-ledger error.
     #[error(transparent)]
     License(#[from] LicenseError),
+    /// An offline-certificate or clock error.
+    #[error(transparent)]
+    Offline(#[from] OfflineError),
     /// A stored-format error.
     #[error(transparent)]
     Format(#[from] FormatError),
@@ -58,6 +62,7 @@ impl Error {
             Error::Format(e) => e.code(),
             Error::Org(e) => e.code(),
             Error::License(e) => e.code(),
+            Error::Offline(e) => e.code(),
             Error::Quota(e) => e.code(),
             Error::Billing(e) => e.code(),
         }

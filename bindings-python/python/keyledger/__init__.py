@@ -56,6 +56,7 @@ __all__ = [
     "LicenceState", "Ledger", "account", "site",
     "PriceList", "BillingDetail", "billing_detail", "recompute", "activation_report", "trends",
     "explain", "bulk_any_day_counts", "bulk_bill", "QuotaBook",
+    "CertificateIssuer", "verify_certificate", "check_clock", "DEFAULT_ROLLBACK_TOLERANCE_SECONDS",
 ]
 
 #: Product ids of the StorageCraft preset catalog.
@@ -538,8 +539,62 @@ class Ledger:
         """One history per licence (states over time), for billing."""
         return json.loads(self._native.licence_histories(_instant(until, "until")))
 
+    def issue_certificate(self, signer: "CertificateIssuer", key: Union[str, ProductKey], machine: str, *,
+                          now: datetime, validity_seconds: int = 7 * 86_400, nonce: int = 0) -> str:
+        """Signs an offline call-home certificate for a live licence; returns its one-line text."""
+        return str(self._native.issue_certificate(signer._native, _text(key, "key"), _text(machine, "machine"),
+                                                  _instant(now), int(validity_seconds), _uint(nonce, "nonce", 64)))
+
     def __repr__(self) -> str:
         return repr(self._native)
+
+
+# ---------------------------------------------------------------------------------------------
+# Offline machines
+
+DEFAULT_ROLLBACK_TOLERANCE_SECONDS = 86_400
+
+
+class CertificateIssuer:
+    """Signs offline call-home certificates with an Ed25519 key (32 secret bytes; never shown)."""
+
+    def __init__(self, secret: bytes, key_id: int = 0) -> None:
+        if not isinstance(secret, (bytes, bytearray)):
+            raise ArgumentError("secret: expected bytes", "py.bad_argument", argument="secret")
+        self._native = _native.NativeCertificateIssuer(_uint(key_id, "key_id", 8), bytes(secret))
+
+    @property
+    def key_id(self) -> int:
+        """The id written into certificates."""
+        return int(self._native.key_id())
+
+    @property
+    def verifying_key(self) -> bytes:
+        """The 32-byte public key products verify with."""
+        return bytes(self._native.verifying_key())
+
+    def issue(self, key: Union[str, ProductKey], machine: str, *, now: datetime,
+              validity_seconds: int = 7 * 86_400, nonce: int = 0) -> str:
+        """A certificate for ``key`` on ``machine`` valid from ``now``: its one-line text."""
+        return str(self._native.issue(_text(key, "key"), _text(machine, "machine"), _instant(now),
+                                      int(validity_seconds), _uint(nonce, "nonce", 64)))
+
+    def __repr__(self) -> str:
+        return repr(self._native)
+
+
+def verify_certificate(public_keys: Mapping[int, bytes], text: str, machine: str, now: datetime) -> Dict[str, Any]:
+    """Verifies a certificate with the public keys alone (``{key_id: 32 bytes}``); raises OfflineError."""
+    keys = [(_uint(k, "key_id", 8), bytes(v)) for k, v in public_keys.items()]
+    return _loads(_native.verify_certificate(keys, _text(text, "text"), _text(machine, "machine"), _instant(now)))
+
+
+def check_clock(high_water: Optional[datetime], now: datetime,
+                tolerance_seconds: int = DEFAULT_ROLLBACK_TOLERANCE_SECONDS) -> datetime:
+    """Raises OfflineError (``offline.clock_rollback``) if ``now`` is more than the tolerance before
+    ``high_water``; returns the new high-water mark."""
+    hw = None if high_water is None else _instant(high_water, "high_water")
+    return _parse_time(_native.check_clock(hw, _instant(now), int(tolerance_seconds)))
 
 
 # ---------------------------------------------------------------------------------------------

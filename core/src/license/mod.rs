@@ -56,6 +56,7 @@
 
 mod events;
 mod ledger;
+pub mod offline;
 mod views;
 
 pub use events::{LedgerCommand, LedgerEvent, LedgerEventKind, LicenceId};

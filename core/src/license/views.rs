@@ -596,6 +596,62 @@ impl Ledger {
         check
     }
 
+    /// Signs an offline call-home certificate for the licence of `key` on `machine`, valid from
+    /// `now` for `validity_seconds` — only for a licence that is live (not ended, not pending
+    /// deactivation) at `now`.
+    ///
+    /// # Errors
+    /// [`LicenseError::UnknownKey`], [`LicenseError::NotActivated`] (no live licence on that
+    /// machine), and the signer's [`OfflineError`](super::offline::OfflineError)s.
+    ///
+    /// ```
+    /// use keyledger::{catalog::presets, key::Issuer, lifecycle::LifecyclePolicy};
+    /// use keyledger::license::{Ledger, LedgerCommand, offline::{CertificateIssuer, verify_certificate}};
+    /// use keyledger::org::{AccountId, Container};
+    /// # use chrono::{TimeZone, Utc};
+    /// let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    /// let mut l = Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
+    /// let key = l.generate_keys(&Issuer::new(0, &[1; 32])?, presets::SHADOWPROTECT_MSP, 1,
+    ///     Container::Account(AccountId::DEFAULT), t0)?.keys[0];
+    /// let signer = CertificateIssuer::new(0, &[5; 32]);
+    /// assert!(l.issue_certificate(&signer, &key, "m", t0, 86_400, 1).is_err()); // not activated
+    /// l.execute(LedgerCommand::Activate { key, machine: "m".into(), msp_name: "MSP".into(),
+    ///     customer_name: "C".into(), computer_role: None, edition: Some("Server".into()) }, t0)?;
+    /// let cert = l.issue_certificate(&signer, &key, "m", t0, 86_400, 1)?;
+    /// assert!(verify_certificate(&[(0, signer.verifying_key())], &cert.to_text(), "m", t0).is_ok());
+    /// # Ok::<(), keyledger::Error>(())
+    /// ```
+    pub fn issue_certificate(
+        &self,
+        signer: &super::offline::CertificateIssuer,
+        key: &ProductKey,
+        machine: &str,
+        now: DateTime<Utc>,
+        validity_seconds: i64,
+        nonce: u64,
+    ) -> Result<super::offline::SignedCertificate, crate::Error> {
+        let rec = self.record(key)?;
+        let live = rec.runs.iter().rev().find_map(|id| {
+            let l = self.licences.get(id.0 as usize)?;
+            let state = l.state_at(&self.policy, now);
+            (l.machine == machine
+                && l.activated_at <= now
+                && !matches!(
+                    state,
+                    LicenceState::Deactivated | LicenceState::PendingDeactivation
+                ))
+            .then_some(l)
+        });
+        if live.is_none() {
+            return Err(LicenseError::NotActivated {
+                key: *key,
+                machine: machine.to_string(),
+            }
+            .into());
+        }
+        Ok(signer.issue(*key, machine, now, validity_seconds, nonce)?)
+    }
+
     /// One [`LicenceHistory`] per licence, covering up to `until`, for billing and the activation
     /// report. Account and site are the key's current ones. A key never activated gives one
     /// history with a single Unactivated span; a legacy key one history from its static statuses.
