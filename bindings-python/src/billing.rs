@@ -9,6 +9,7 @@ use keyledger::billing::{
 };
 use keyledger::catalog::ProductId;
 use keyledger::lifecycle::{LicenceHistory, LifecyclePolicy};
+use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use serde_json::json;
 
@@ -146,75 +147,37 @@ fn validate_prices(prices: &str) -> PyResult<String> {
     to_json(&p)
 }
 
-fn column<T, const N: usize>(
+fn slice<'a, T: numpy::Element>(
     argument: &str,
-    bytes: &[u8],
-    decode: fn([u8; N]) -> T,
-) -> PyResult<Vec<T>> {
-    if !bytes.len().is_multiple_of(N) {
-        return Err(bad_argument(
-            argument,
-            format!(
-                "{} bytes is not a whole number of {N}-byte items",
-                bytes.len()
-            ),
-        ));
-    }
-    Ok(bytes
-        .chunks_exact(N)
-        .map(|c| {
-            let mut a = [0u8; N];
-            a.copy_from_slice(c);
-            decode(a)
-        })
-        .collect())
+    array: &'a PyReadonlyArray1<'_, T>,
+) -> PyResult<&'a [T]> {
+    array
+        .as_slice()
+        .map_err(|_| bad_argument(argument, "the array must be contiguous"))
 }
 
-/// The bulk path's columns, decoded from native-endian buffers (numpy arrays' bytes).
-struct Columns {
-    licence: Vec<u32>,
-    at: Vec<i64>,
-    activated_at: Vec<i64>,
-    deactivated_at: Vec<i64>,
-    last_contact_before: Vec<i64>,
-    group: Vec<u16>,
+/// The bulk path's columns: zero-copy views of numpy arrays.
+struct Columns<'py> {
+    licence: PyReadonlyArray1<'py, u32>,
+    at: PyReadonlyArray1<'py, i64>,
+    activated_at: PyReadonlyArray1<'py, i64>,
+    deactivated_at: PyReadonlyArray1<'py, i64>,
+    last_contact_before: PyReadonlyArray1<'py, i64>,
+    group: PyReadonlyArray1<'py, u16>,
 }
 
-impl Columns {
-    #[allow(clippy::too_many_arguments)]
-    fn decode(
-        licence: &[u8],
-        at: &[u8],
-        activated_at: &[u8],
-        deactivated_at: &[u8],
-        last_contact_before: &[u8],
-        group: &[u8],
-    ) -> PyResult<Self> {
-        Ok(Columns {
-            licence: column("licence", licence, u32::from_ne_bytes)?,
-            at: column("at", at, i64::from_ne_bytes)?,
-            activated_at: column("activated_at", activated_at, i64::from_ne_bytes)?,
-            deactivated_at: column("deactivated_at", deactivated_at, i64::from_ne_bytes)?,
-            last_contact_before: column(
-                "last_contact_before",
-                last_contact_before,
-                i64::from_ne_bytes,
-            )?,
-            group: column("group", group, u16::from_ne_bytes)?,
-        })
-    }
-
-    fn input(&self, groups: usize, time_sorted: bool) -> bulk::BulkInput<'_> {
-        bulk::BulkInput {
-            licence: &self.licence,
-            at: &self.at,
-            activated_at: &self.activated_at,
-            deactivated_at: &self.deactivated_at,
-            last_contact_before: &self.last_contact_before,
-            group: &self.group,
+impl Columns<'_> {
+    fn input(&self, groups: usize, time_sorted: bool) -> PyResult<bulk::BulkInput<'_>> {
+        Ok(bulk::BulkInput {
+            licence: slice("licence", &self.licence)?,
+            at: slice("at", &self.at)?,
+            activated_at: slice("activated_at", &self.activated_at)?,
+            deactivated_at: slice("deactivated_at", &self.deactivated_at)?,
+            last_contact_before: slice("last_contact_before", &self.last_contact_before)?,
+            group: slice("group", &self.group)?,
             groups,
             time_sorted,
-        }
+        })
     }
 }
 
@@ -225,18 +188,12 @@ fn policy_arg(policy: Option<&str>) -> PyResult<LifecyclePolicy> {
     }
 }
 
-/// Bulk billing under any rule: JSON BulkResult.
+/// Bulk billing under any rule: JSON BulkResult. `columns` is the tuple (licence u32, at i64,
+/// activated_at i64, deactivated_at i64, last_contact_before i64, group u16) of numpy arrays.
 #[pyfunction]
-#[pyo3(signature = (licence, at, activated_at, deactivated_at, last_contact_before, group, groups, month, zone, rule, time_sorted=false, policy=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (columns, groups, month, zone, rule, time_sorted=false, policy=None))]
 fn bulk_bill(
-    py: Python<'_>,
-    licence: &[u8],
-    at: &[u8],
-    activated_at: &[u8],
-    deactivated_at: &[u8],
-    last_contact_before: &[u8],
-    group: &[u8],
+    columns: ColumnTuple<'_>,
     groups: usize,
     month: &str,
     zone: &str,
@@ -244,64 +201,59 @@ fn bulk_bill(
     time_sorted: bool,
     policy: Option<&str>,
 ) -> PyResult<String> {
-    let cols = Columns::decode(
-        licence,
-        at,
-        activated_at,
-        deactivated_at,
-        last_contact_before,
-        group,
-    )?;
+    let cols = Columns::from(columns);
     let (month, rule, policy) = (
         month_arg(month)?,
         from_json::<BillingRule>("rule", rule)?,
         policy_arg(policy)?,
     );
-    let zone = zone.to_string();
-    let r = py
-        .detach(|| {
-            bulk::bill(
-                &cols.input(groups, time_sorted),
-                month,
-                &zone,
-                rule,
-                &policy,
-            )
-        })
-        .map_err(to_py)?;
+    let r = bulk::bill(
+        &cols.input(groups, time_sorted)?,
+        month,
+        zone,
+        rule,
+        &policy,
+    )
+    .map_err(to_py)?;
     to_json(&r)
 }
 
 /// Bulk billing, default rule (any day), the fast path: licences billed per group.
 #[pyfunction]
-#[pyo3(signature = (licence, at, activated_at, deactivated_at, last_contact_before, group, groups, month, zone, time_sorted=false, policy=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (columns, groups, month, zone, time_sorted=false, policy=None))]
 fn bulk_any_day_counts(
-    py: Python<'_>,
-    licence: &[u8],
-    at: &[u8],
-    activated_at: &[u8],
-    deactivated_at: &[u8],
-    last_contact_before: &[u8],
-    group: &[u8],
+    columns: ColumnTuple<'_>,
     groups: usize,
     month: &str,
     zone: &str,
     time_sorted: bool,
     policy: Option<&str>,
 ) -> PyResult<Vec<u64>> {
-    let cols = Columns::decode(
-        licence,
-        at,
-        activated_at,
-        deactivated_at,
-        last_contact_before,
-        group,
-    )?;
+    let cols = Columns::from(columns);
     let (month, policy) = (month_arg(month)?, policy_arg(policy)?);
-    let zone = zone.to_string();
-    py.detach(|| bulk::any_day_counts(&cols.input(groups, time_sorted), month, &zone, &policy))
-        .map_err(to_py)
+    bulk::any_day_counts(&cols.input(groups, time_sorted)?, month, zone, &policy).map_err(to_py)
+}
+
+type ColumnTuple<'py> = (
+    PyReadonlyArray1<'py, u32>,
+    PyReadonlyArray1<'py, i64>,
+    PyReadonlyArray1<'py, i64>,
+    PyReadonlyArray1<'py, i64>,
+    PyReadonlyArray1<'py, i64>,
+    PyReadonlyArray1<'py, u16>,
+);
+
+impl<'py> From<ColumnTuple<'py>> for Columns<'py> {
+    fn from(c: ColumnTuple<'py>) -> Self {
+        Columns {
+            licence: c.0,
+            at: c.1,
+            activated_at: c.2,
+            deactivated_at: c.3,
+            last_contact_before: c.4,
+            group: c.5,
+        }
+    }
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

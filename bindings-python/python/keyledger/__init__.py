@@ -725,50 +725,36 @@ def explain(history: Mapping[str, Any], month: str, *, zone: str = "UTC", rule: 
                                   json.dumps(_rule(rule))))
 
 
-def _column(values: Any, typecode: str, name: str) -> bytes:
-    """Native-endian bytes of a column: a numpy array (one bulk copy), any buffer, or a sequence."""
-    try:
-        import numpy as np  # optional
-
-        dtype = {"I": np.uint32, "q": np.int64, "H": np.uint16}[typecode]
-        if isinstance(values, np.ndarray):
-            return np.ascontiguousarray(values, dtype=dtype).tobytes()
-    except ImportError:
-        pass
-    try:
-        view = memoryview(values)
-        if view.format == typecode or (view.format in ("L", "l") and typecode in ("I", "q") and view.itemsize == {"I": 4, "q": 8}[typecode]):
-            return view.tobytes()
-    except TypeError:
-        pass
-    import array
-
-    try:
-        return array.array(typecode, values).tobytes()
-    except (TypeError, OverflowError) as e:
-        raise ArgumentError(f"{name}: {e}", "py.bad_argument", argument=name) from None
-
-
 def _bulk_args(licence: Any, at: Any, activated_at: Any, deactivated_at: Any, last_contact_before: Any,
-               group: Any) -> List[bytes]:
-    return [
-        _column(licence, "I", "licence"), _column(at, "q", "at"), _column(activated_at, "q", "activated_at"),
-        _column(deactivated_at, "q", "deactivated_at"), _column(last_contact_before, "q", "last_contact_before"),
-        _column(group, "H", "group"),
-    ]
+               group: Any) -> Any:
+    """The six columns as contiguous numpy arrays of the right dtypes (no copy when they already are)."""
+    import numpy as np
+
+    def col(values: Any, dtype: Any, name: str) -> Any:
+        try:
+            return np.ascontiguousarray(values, dtype=dtype)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise ArgumentError(f"{name}: {e}", "py.bad_argument", argument=name) from None
+
+    return (
+        col(licence, np.uint32, "licence"), col(at, np.int64, "at"), col(activated_at, np.int64, "activated_at"),
+        col(deactivated_at, np.int64, "deactivated_at"),
+        col(last_contact_before, np.int64, "last_contact_before"), col(group, np.uint16, "group"),
+    )
 
 
 def bulk_any_day_counts(licence: Any, at: Any, activated_at: Any, deactivated_at: Any, last_contact_before: Any,
                         group: Any, groups: int, month: str, *, zone: str = "UTC",
                         time_sorted: bool = False) -> List[int]:
-    """Licences billed per group under the default rule, from call-home columns (numpy arrays or buffers).
+    """Licences billed per group under the default rule, from call-home columns (numpy arrays, read in
+    place without copying when they are contiguous and of the dtypes below; other sequences are converted).
 
     ``licence`` (uint32) and ``at`` (int64 unix seconds) are the call-home rows; ``activated_at``,
     ``deactivated_at`` (int64, ``2**63-1`` for none), ``last_contact_before`` (int64, ``-2**63`` for none)
     and ``group`` (uint16) are per licence.
     """
     cols = _bulk_args(licence, at, activated_at, deactivated_at, last_contact_before, group)
-    return list(_native.bulk_any_day_counts(*cols, _uint(groups, "groups"), _text(month, "month"), zone, time_sorted))
+    return list(_native.bulk_any_day_counts(cols, _uint(groups, "groups"), _text(month, "month"), zone, time_sorted))
 
 
 def bulk_bill(licence: Any, at: Any, activated_at: Any, deactivated_at: Any, last_contact_before: Any, group: Any,
@@ -776,7 +762,7 @@ def bulk_bill(licence: Any, at: Any, activated_at: Any, deactivated_at: Any, las
               time_sorted: bool = False) -> Dict[str, Any]:
     """Bulk billing under any rule: ``{"days": [...], "groups": [...]}``."""
     cols = _bulk_args(licence, at, activated_at, deactivated_at, last_contact_before, group)
-    return _loads(_native.bulk_bill(*cols, _uint(groups, "groups"), _text(month, "month"), zone,
+    return _loads(_native.bulk_bill(cols, _uint(groups, "groups"), _text(month, "month"), zone,
                                     json.dumps(_rule(rule)), time_sorted))
 
 
