@@ -1,6 +1,6 @@
 //! Billing: Billing Detail, recomputation, Activation Report, trends, explanations, bulk path.
 
-use crate::errors::{bad_argument, from_json, to_json, to_py};
+use crate::errors::{bad_argument, from_json, policy_arg, to_json, to_py};
 use crate::key::catalog_arg;
 use chrono::NaiveDate;
 use keyledger::billing::{
@@ -8,7 +8,7 @@ use keyledger::billing::{
     Trends,
 };
 use keyledger::catalog::ProductId;
-use keyledger::lifecycle::{LicenceHistory, LifecyclePolicy};
+use keyledger::lifecycle::LicenceHistory;
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
 use serde_json::json;
@@ -178,13 +178,6 @@ impl Columns<'_> {
             groups,
             time_sorted,
         })
-    }
-}
-
-fn policy_arg(policy: Option<&str>) -> PyResult<LifecyclePolicy> {
-    match policy {
-        Some(p) => from_json("policy", p),
-        None => Ok(LifecyclePolicy::default()),
     }
 }
 

@@ -59,3 +59,11 @@ pub(crate) fn instant(argument: &str, text: &str) -> PyResult<DateTime<Utc>> {
             )
         })
 }
+
+/// A life-cycle policy from JSON (`None`: the seed's 7/14/30 days).
+pub(crate) fn policy_arg(policy: Option<&str>) -> PyResult<keyledger::lifecycle::LifecyclePolicy> {
+    match policy {
+        Some(p) => from_json("policy", p),
+        None => Ok(keyledger::lifecycle::LifecyclePolicy::default()),
+    }
+}

@@ -1,9 +1,8 @@
 //! The licence ledger.
 
-use crate::errors::{bad_argument, from_json, instant, to_json, to_py};
+use crate::errors::{bad_argument, from_json, instant, policy_arg, to_json, to_py};
 use crate::key::{catalog_arg, key_arg, product_arg, NativeIssuer};
 use keyledger::license::{offline, Applied, Ledger, LedgerCommand, LedgerEvent};
-use keyledger::lifecycle::LifecyclePolicy;
 use keyledger::org::Container;
 use pyo3::prelude::*;
 
@@ -18,10 +17,7 @@ impl NativeLedger {
     #[new]
     #[pyo3(signature = (catalog=None, policy=None))]
     fn new(catalog: Option<&str>, policy: Option<&str>) -> PyResult<Self> {
-        let policy: LifecyclePolicy = match policy {
-            Some(p) => from_json("policy", p)?,
-            None => LifecyclePolicy::default(),
-        };
+        let policy = policy_arg(policy)?;
         let inner = Ledger::with_policy(catalog_arg(catalog)?, policy).map_err(to_py)?;
         Ok(NativeLedger { inner })
     }
@@ -39,10 +35,7 @@ impl NativeLedger {
 
     #[staticmethod]
     fn replay(catalog: Option<&str>, policy: Option<&str>, events: &str) -> PyResult<Self> {
-        let policy: LifecyclePolicy = match policy {
-            Some(p) => from_json("policy", p)?,
-            None => LifecyclePolicy::default(),
-        };
+        let policy = policy_arg(policy)?;
         let events: Vec<LedgerEvent> = from_json("events", events)?;
         let inner = Ledger::replay(catalog_arg(catalog)?, policy, &events).map_err(to_py)?;
         Ok(NativeLedger { inner })
