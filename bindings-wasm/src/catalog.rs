@@ -5,7 +5,9 @@ use crate::args;
 use crate::errors::plain;
 use keyledger::catalog::{presets, Catalog};
 #[cfg(feature = "catalog-json")]
-use keyledger::{format::FormatError, Error};
+use crate::errors::KeyApiError;
+#[cfg(feature = "catalog-json")]
+use keyledger::format::FormatError;
 use std::sync::OnceLock;
 use wasm_bindgen::prelude::*;
 
@@ -21,7 +23,7 @@ pub fn preset() -> &'static Catalog {
 /// `format.corrupt` for text that is not a catalog; the catalog's own errors (duplicate id, empty or
 /// duplicate name, zero licences).
 #[cfg(feature = "catalog-json")]
-pub fn from_json(json: &str) -> Result<Catalog, Error> {
+pub fn from_json(json: &str) -> Result<Catalog, KeyApiError> {
     let raw: Catalog = serde_json::from_str(json).map_err(|e| FormatError::from_json_error(&e))?;
     let mut catalog = Catalog::new();
     for product in raw.products() {
@@ -37,7 +39,7 @@ pub fn from_json(json: &str) -> Result<Catalog, Error> {
 pub(crate) fn from_json_js(json: &str) -> Result<Catalog, JsValue> {
     #[cfg(feature = "catalog-json")]
     {
-        from_json(json).map_err(crate::errors::to_js)
+        from_json(json).map_err(crate::errors::coded)
     }
     #[cfg(not(feature = "catalog-json"))]
     {

@@ -13,7 +13,9 @@ use keyledger::catalog::CatalogError;
 use keyledger::format::FormatError;
 use keyledger::key::KeyError;
 use keyledger::Error;
+use serde::Serialize;
 use serde_json::Value;
+use std::fmt;
 use wasm_bindgen::JsValue;
 
 /// The `name` of every thrown error.
@@ -26,8 +28,51 @@ pub struct ErrorView {
     pub code: &'static str,
     /// The sentence for a person (the Rust `Display`).
     pub message: String,
-    /// The fields of the Rust variant, camelCase, in declaration order.
-    pub fields: Vec<(&'static str, Value)>,
+    /// The fields of the Rust variant, camelCase.
+    pub fields: Vec<(String, Value)>,
+}
+
+/// Names a thrown `Error` already has: a field of the same name is not copied (its fact is in the
+/// `message`).
+const RESERVED: [&str; 5] = ["message", "name", "code", "stack", "cause"];
+
+/// `secret_id` -> `secretId`.
+pub fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// An error with a stable code whose variant's fields serialise (every keyledger error).
+///
+/// The key functions throw their module's error ([`KeyApiError`]) rather than the crate-wide
+/// [`Error`]: formatting an `Error` links the messages of every module (dates, amounts...), which
+/// the key-only page module does not need.
+pub trait Coded: fmt::Display + Serialize {
+    /// The stable code, e.g. `"key.typo"`.
+    fn code(&self) -> &'static str;
+
+    /// The fields of the variant, camelCase: by default as the variant serialises (see [`view`]).
+    fn fields(&self) -> Fields {
+        serde_fields(self)
+    }
+}
+
+/// The fields of a thrown error: camelCase names and JSON values.
+pub type Fields = Vec<(String, Value)>;
+
+fn f(name: &str, value: Value) -> (String, Value) {
+    (name.to_string(), value)
 }
 
 fn num(n: impl Into<u64>) -> Value {
@@ -38,82 +83,183 @@ fn size(n: usize) -> Value {
     Value::from(n as u64)
 }
 
-fn key_fields(err: &KeyError) -> Vec<(&'static str, Value)> {
+fn key_fields(err: &KeyError) -> Fields {
     match err {
-        KeyError::WrongLength { found } => vec![("found", size(*found))],
+        KeyError::WrongLength { found } => vec![f("found", size(*found))],
         KeyError::InvalidCharacter {
             position,
             character,
         } => vec![
-            ("position", size(*position)),
-            ("character", Value::from(character.to_string())),
+            f("position", size(*position)),
+            f("character", Value::from(character.to_string())),
         ],
-        KeyError::UnsupportedVersion { version } => vec![("version", num(*version))],
-        KeyError::UnknownProduct { product } => vec![("product", num(*product))],
+        KeyError::UnsupportedVersion { version } => vec![f("version", num(*version))],
+        KeyError::UnknownProduct { product } => vec![f("product", num(*product))],
         KeyError::UnknownSecret { secret_id }
         | KeyError::DuplicateSecret { secret_id }
-        | KeyError::ActiveSecret { secret_id } => vec![("secretId", num(*secret_id))],
+        | KeyError::ActiveSecret { secret_id } => vec![f("secretId", num(*secret_id))],
         KeyError::TooManyKeys { requested, max } => {
-            vec![("requested", num(*requested)), ("max", num(*max))]
+            vec![f("requested", num(*requested)), f("max", num(*max))]
         }
         KeyError::SerialOutOfRange { serial, max } => {
-            vec![("serial", num(*serial)), ("max", num(*max))]
+            vec![f("serial", num(*serial)), f("max", num(*max))]
         }
-        KeyError::WeakSecret { len, min } => vec![("len", size(*len)), ("min", size(*min))],
+        KeyError::WeakSecret { len, min } => vec![f("len", size(*len)), f("min", size(*min))],
         KeyError::SecretIdOutOfRange { secret_id, max } => {
-            vec![("secretId", num(*secret_id)), ("max", num(*max))]
+            vec![f("secretId", num(*secret_id)), f("max", num(*max))]
         }
         _ => Vec::new(),
     }
 }
 
-fn catalog_fields(err: &CatalogError) -> Vec<(&'static str, Value)> {
+fn catalog_fields(err: &CatalogError) -> Fields {
     match err {
         CatalogError::ProductIdOutOfRange { id, max } => {
-            vec![("id", num(*id)), ("max", num(*max))]
+            vec![f("id", num(*id)), f("max", num(*max))]
         }
         CatalogError::DuplicateProductId { id, existing } => {
             vec![
-                ("id", num(*id)),
-                ("existing", Value::from(existing.as_str())),
+                f("id", num(*id)),
+                f("existing", Value::from(existing.as_str())),
             ]
         }
-        CatalogError::BadProductName { name } | CatalogError::ZeroLicences { name } => {
-            vec![("name", Value::from(name.as_str()))]
-        }
+        // Their `name` would clobber the Error's own `name`: the product name is in the message.
         _ => Vec::new(),
     }
 }
 
-fn format_fields(err: &FormatError) -> Vec<(&'static str, Value)> {
+fn format_fields(err: &FormatError) -> Fields {
     match err {
         // serde_json's own message is already part of the Error's `message`.
         FormatError::Corrupt { line, column, .. } => {
-            vec![("line", size(*line)), ("column", size(*column))]
+            vec![f("line", size(*line)), f("column", size(*column))]
         }
         FormatError::WrongFormat { expected, found } => vec![
-            ("expected", Value::from(expected.as_str())),
-            ("found", Value::from(found.as_str())),
+            f("expected", Value::from(expected.as_str())),
+            f("found", Value::from(found.as_str())),
         ],
         FormatError::FutureVersion { found, supported } => {
-            vec![("found", num(*found)), ("supported", num(*supported))]
+            vec![f("found", num(*found)), f("supported", num(*supported))]
         }
         _ => Vec::new(),
     }
 }
 
-/// The code, message and fields of an error.
-pub fn view(err: &Error) -> ErrorView {
-    let fields = match err {
-        Error::Key(e) => key_fields(e),
-        Error::Catalog(e) => catalog_fields(e),
-        Error::Format(e) => format_fields(e),
-        _ => Vec::new(),
-    };
+
+
+macro_rules! coded {
+    ($($t:ty),*) => {$(
+        impl Coded for $t {
+            fn code(&self) -> &'static str {
+                <$t>::code(self)
+            }
+        }
+    )*};
+}
+coded!(Error, KeyError, CatalogError, FormatError);
+
+/// The errors of the key and catalog functions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum KeyApiError {
+    /// A product-key error.
+    Key(KeyError),
+    /// A catalog error.
+    Catalog(CatalogError),
+    /// A catalog passed as JSON could not be read.
+    Format(FormatError),
+}
+
+impl fmt::Display for KeyApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyApiError::Key(e) => e.fmt(f),
+            KeyApiError::Catalog(e) => e.fmt(f),
+            KeyApiError::Format(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for KeyApiError {}
+
+impl KeyApiError {
+    /// The stable code of the module error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            KeyApiError::Key(e) => e.code(),
+            KeyApiError::Catalog(e) => e.code(),
+            KeyApiError::Format(e) => e.code(),
+        }
+    }
+}
+
+impl Coded for KeyApiError {
+    fn code(&self) -> &'static str {
+        KeyApiError::code(self)
+    }
+
+    /// Written out by hand: serde's generic path (`to_value`) costs the key-only page module
+    /// ~9 KB gzipped. `every_key_api_error_has_the_serde_fields` checks both agree.
+    fn fields(&self) -> Fields {
+        match self {
+            KeyApiError::Key(e) => key_fields(e),
+            KeyApiError::Catalog(e) => catalog_fields(e),
+            KeyApiError::Format(e) => format_fields(e),
+        }
+    }
+}
+
+impl From<KeyError> for KeyApiError {
+    fn from(e: KeyError) -> Self {
+        KeyApiError::Key(e)
+    }
+}
+
+impl From<CatalogError> for KeyApiError {
+    fn from(e: CatalogError) -> Self {
+        KeyApiError::Catalog(e)
+    }
+}
+
+impl From<FormatError> for KeyApiError {
+    fn from(e: FormatError) -> Self {
+        KeyApiError::Format(e)
+    }
+}
+
+impl From<KeyApiError> for Error {
+    fn from(e: KeyApiError) -> Self {
+        match e {
+            KeyApiError::Key(e) => e.into(),
+            KeyApiError::Catalog(e) => e.into(),
+            KeyApiError::Format(e) => e.into(),
+        }
+    }
+}
+
+/// The code, message and fields of an error: the fields are those of the Rust variant (as in
+/// [`Error::fields`]), camelCased, nested values included as they serialise.
+pub fn view<E: Coded + ?Sized>(err: &E) -> ErrorView {
     ErrorView {
         code: err.code(),
         message: err.to_string(),
-        fields,
+        fields: err.fields(),
+    }
+}
+
+/// The fields of an error as its variant serialises: `{"Variant": {fields}}` for a struct variant,
+/// `"Variant"` (no fields) for a unit variant.
+pub fn serde_fields<E: Serialize + ?Sized>(err: &E) -> Fields {
+    match serde_json::to_value(err) {
+        Ok(Value::Object(outer)) if outer.len() == 1 => match outer.into_iter().next() {
+            Some((_, Value::Object(map))) => map
+                .into_iter()
+                .map(|(name, value)| (camel_case(&name), value))
+                .filter(|(name, _)| !RESERVED.contains(&name.as_str()))
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
     }
 }
 
@@ -122,13 +268,20 @@ fn field_to_js(value: &Value) -> JsValue {
         Value::Number(n) => n.as_f64().map_or(JsValue::NULL, JsValue::from_f64),
         Value::String(s) => JsValue::from_str(s),
         Value::Bool(b) => JsValue::from_bool(*b),
-        _ => JsValue::NULL,
+        Value::Null => JsValue::NULL,
+        // Nested facts (a list of ids, a limit object): as plain JS values.
+        other => js_sys::JSON::parse(&other.to_string()).unwrap_or(JsValue::NULL),
     }
 }
 
-/// The JS `Error` for a keyledger error (see the [module docs](self)).
+/// The JS `Error` for any keyledger error (see the [module docs](self)).
 pub fn to_js(err: impl Into<Error>) -> JsValue {
     throw(&view(&err.into()))
+}
+
+/// The JS `Error` for a module error, without going through [`Error`] (see [`Coded`]).
+pub fn coded(err: impl Coded) -> JsValue {
+    throw(&view(&err))
 }
 
 /// The JS `Error` for a view.
@@ -138,7 +291,7 @@ pub fn throw(view: &ErrorView) -> JsValue {
     // Setting a property on a fresh, extensible Error object cannot fail.
     let _ = js_sys::Reflect::set(&error, &"code".into(), &view.code.into());
     for (name, value) in &view.fields {
-        let _ = js_sys::Reflect::set(&error, &(*name).into(), &field_to_js(value));
+        let _ = js_sys::Reflect::set(&error, &name.as_str().into(), &field_to_js(value));
     }
     error.into()
 }
@@ -150,10 +303,36 @@ pub fn throw(view: &ErrorView) -> JsValue {
 /// own views).
 pub fn plain<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let text = serde_json::to_string(value).map_err(|e| {
+        coded(FormatError::Write {
+            message: e.to_string(),
+        })
+    })?;
+    js_sys::JSON::parse(&text)
+}
+
+/// A serde value as a plain JS object, refusing (`js.unsafe_integer`, field `value` as a string)
+/// to round an integer beyond 2^53 - 1 that a JS number cannot hold. The full library's results
+/// go through here; in practice no result holds such a number (event ids, counts, GB and days
+/// are far below it).
+///
+/// # Errors
+/// `js.unsafe_integer`, or `format.write`.
+pub fn output<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    let text = serde_json::to_string(value).map_err(|e| {
         to_js(FormatError::Write {
             message: e.to_string(),
         })
     })?;
+    // Checked on the text (one serializer per type in the module, the one to_json uses too).
+    if let Ok(tree) = serde_json::from_str::<Value>(&text) {
+        if let Some(n) = crate::args::unsafe_integer(&tree) {
+            return Err(throw(&ErrorView {
+                code: "js.unsafe_integer",
+                message: format!("{n} is beyond 2^53 - 1 and cannot be returned as a JS number"),
+                fields: vec![("value".into(), Value::from(n.to_string()))],
+            }));
+        }
+    }
     js_sys::JSON::parse(&text)
 }
 
@@ -162,18 +341,51 @@ mod tests {
     use super::*;
     use keyledger::key::ProductKey;
 
+    fn field(v: &ErrorView, name: &str) -> Option<Value> {
+        v.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn every_key_api_error_has_the_serde_fields() {
+        let errors: Vec<KeyApiError> = vec![
+            KeyError::WrongLength { found: 3 }.into(),
+            KeyError::InvalidCharacter { position: 2, character: 'U' }.into(),
+            KeyError::UnsupportedVersion { version: 7 }.into(),
+            KeyError::UnknownProduct { product: 9 }.into(),
+            KeyError::UnknownSecret { secret_id: 3 }.into(),
+            KeyError::DuplicateSecret { secret_id: 3 }.into(),
+            KeyError::ActiveSecret { secret_id: 3 }.into(),
+            KeyError::TooManyKeys { requested: 11, max: 10 }.into(),
+            KeyError::SerialOutOfRange { serial: 1 << 30, max: 1 << 26 }.into(),
+            KeyError::WeakSecret { len: 3, min: 16 }.into(),
+            KeyError::SecretIdOutOfRange { secret_id: 99, max: 15 }.into(),
+            KeyError::Typo.into(),
+            KeyError::NotGenuine.into(),
+            CatalogError::ProductIdOutOfRange { id: 64, max: 63 }.into(),
+            CatalogError::DuplicateProductId { id: 1, existing: "A".into() }.into(),
+            CatalogError::BadProductName { name: "".into() }.into(),
+            CatalogError::ZeroLicences { name: "B".into() }.into(),
+            FormatError::Corrupt { line: 1, column: 2, message: "x".into() }.into(),
+            FormatError::WrongFormat { expected: "a".into(), found: "b".into() }.into(),
+            FormatError::FutureVersion { found: 9, supported: 1 }.into(),
+        ];
+        for err in &errors {
+            let mut hand = err.fields();
+            let mut generic = serde_fields(err);
+            hand.sort_by(|a, b| a.0.cmp(&b.0));
+            generic.sort_by(|a, b| a.0.cmp(&b.0));
+            assert_eq!(hand, generic, "{err:?}");
+        }
+    }
+
     #[test]
     fn invalid_character_carries_position_and_character() {
         let err: Error = ProductKey::parse("ABCD-EFGH-JKMN-PQRU").unwrap_err().into();
         let v = view(&err);
         assert_eq!(v.code, "key.malformed");
-        assert_eq!(
-            v.fields,
-            vec![
-                ("position", Value::from(19)),
-                ("character", Value::from("U"))
-            ]
-        );
+        assert_eq!(field(&v, "position"), Some(Value::from(19)));
+        assert_eq!(field(&v, "character"), Some(Value::from("U")));
+        assert_eq!(v.fields.len(), 2);
         assert_eq!(v.message, err.to_string());
     }
 
@@ -229,12 +441,13 @@ mod tests {
         for err in &errors {
             for (name, _) in view(err).fields {
                 assert!(!name.contains('_'), "{name}");
-                assert!(!["message", "name", "code", "stack", "cause"].contains(&name));
+                assert!(!RESERVED.contains(&name.as_str()));
             }
         }
         assert_eq!(
-            view(&KeyError::UnknownSecret { secret_id: 3 }.into()).fields,
-            vec![("secretId", Value::from(3))]
+            view(&Error::from(KeyError::UnknownSecret { secret_id: 3 })).fields,
+            vec![("secretId".to_string(), Value::from(3))]
         );
+        assert_eq!(camel_case("last_contact_before"), "lastContactBefore");
     }
 }

@@ -5,10 +5,9 @@
 
 use crate::args;
 use crate::catalog::{from_arg, from_json_js, preset};
-use crate::errors::{plain, to_js};
+use crate::errors::{coded as to_js, plain, KeyApiError};
 use keyledger::catalog::{Catalog, ProductId};
 use keyledger::key::{check_key, Issuer as CoreIssuer, KeyCheck, ProductKey};
-use keyledger::Error;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -77,6 +76,14 @@ impl From<ProductKey> for KeyView {
     }
 }
 
+/// A product id argument (0–63).
+///
+/// # Errors
+/// `js.bad_argument` for a non-integer, `catalog.product_id_range` above 63.
+pub fn product_arg(value: &JsValue, argument: &'static str) -> Result<ProductId, JsValue> {
+    ProductId::new(args::uint(value, argument)?).map_err(to_js)
+}
+
 /// Checks a key without a secret against `catalog` (the preset when `None`).
 pub fn check_view(text: &str, catalog: Option<&Catalog>) -> CheckView {
     check_key(catalog.unwrap_or_else(|| preset()), text).into()
@@ -86,7 +93,7 @@ pub fn check_view(text: &str, catalog: Option<&Catalog>) -> CheckView {
 ///
 /// # Errors
 /// The parse errors of `ProductKey::parse`.
-pub fn parse_view(text: &str) -> Result<KeyView, Error> {
+pub fn parse_view(text: &str) -> Result<KeyView, KeyApiError> {
     Ok(ProductKey::parse(text)?.into())
 }
 
@@ -164,11 +171,16 @@ impl JsIssuer {
     ///
     /// # Errors
     /// `key.weak_secret`, `key.secret_id_range`.
-    pub fn create(secret: &[u8], secret_id: u32) -> Result<JsIssuer, Error> {
+    pub fn create(secret: &[u8], secret_id: u32) -> Result<JsIssuer, KeyApiError> {
         Ok(JsIssuer {
             inner: CoreIssuer::new(secret_id, secret)?,
             catalog: None,
         })
+    }
+
+    /// The core issuer (for the ledger's `generateKeys` and `validate`).
+    pub fn core(&self) -> &CoreIssuer {
+        &self.inner
     }
 
     /// The catalog in use.
@@ -180,7 +192,7 @@ impl JsIssuer {
     ///
     /// # Errors
     /// `catalog.product_id_range`, `key.serial_range`.
-    pub fn generate_text(&self, product: u32, serial: u32) -> Result<String, Error> {
+    pub fn generate_text(&self, product: u32, serial: u32) -> Result<String, KeyApiError> {
         Ok(self
             .inner
             .generate(ProductId::new(product)?, serial)?
@@ -196,7 +208,7 @@ impl JsIssuer {
         product: u32,
         first_serial: u32,
         quantity: u32,
-    ) -> Result<Vec<String>, Error> {
+    ) -> Result<Vec<String>, KeyApiError> {
         Ok(self
             .inner
             .generate_batch(ProductId::new(product)?, first_serial, quantity)?
@@ -209,7 +221,7 @@ impl JsIssuer {
     ///
     /// # Errors
     /// Parse errors, `key.unknown_secret`, `key.not_genuine`.
-    pub fn verify_view(&self, text: &str) -> Result<KeyView, Error> {
+    pub fn verify_view(&self, text: &str) -> Result<KeyView, KeyApiError> {
         Ok(self.inner.parse_and_verify(text)?.into())
     }
 

@@ -25,6 +25,14 @@ pub mod args;
 pub mod catalog;
 pub mod errors;
 pub mod key;
+#[cfg(feature = "full")]
+pub mod billing;
+#[cfg(feature = "full")]
+pub mod ledger;
+#[cfg(feature = "full")]
+pub mod quota;
+#[cfg(feature = "full")]
+pub mod time;
 
 use wasm_bindgen::prelude::*;
 

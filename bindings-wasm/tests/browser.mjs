@@ -6,15 +6,13 @@ import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import * as kl from '../pkg-node/keyledger_wasm.js';
+import { wrongSymbol, swapAdjacent } from './keytext.mjs';
 
-const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const www = path.resolve(here, '..', 'www');
-const kl = require(path.resolve(here, '..', 'pkg-node', 'keyledger_wasm.js'));
-const { wrongSymbol, swapAdjacent } = require('./keytext.cjs');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',

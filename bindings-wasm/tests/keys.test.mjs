@@ -1,12 +1,9 @@
 // Node tests of the product-key API of the wasm package (built by bindings-wasm/test.sh into
-// bindings-wasm/pkg-node, CommonJS).
-'use strict';
-
-const test = require('node:test');
-const assert = require('node:assert/strict');
-const path = require('node:path');
-const kl = require(path.join(__dirname, '..', 'pkg-node', 'keyledger_wasm.js'));
-const { ALPHABET, wrongSymbol, swapAdjacent } = require('./keytext.cjs');
+// bindings-wasm/pkg-node, an ES module).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import * as kl from '../pkg-node/keyledger_wasm.js';
+import { ALPHABET, wrongSymbol, swapAdjacent } from './keytext.mjs';
 
 const SECRET = new Uint8Array(32).fill(7);
 const OTHER_SECRET = new Uint8Array(32).fill(8);

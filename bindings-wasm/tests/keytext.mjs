@@ -1,5 +1,4 @@
 // Text helpers shared by the node and browser tests: make typos in a key the way people do.
-'use strict';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -21,4 +20,4 @@ function swapAdjacent(key, from = 0) {
   throw new Error(`no two different adjacent symbols in ${key}`);
 }
 
-module.exports = { ALPHABET, wrongSymbol, swapAdjacent };
+export { ALPHABET, wrongSymbol, swapAdjacent };

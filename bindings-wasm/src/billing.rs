@@ -1,0 +1,354 @@
+//! Billing for JavaScript: Billing Detail, recomputation, Activation Report, trends,
+//! explanations, price lists and the bulk path over typed arrays.
+//!
+//! The inputs are the ledger's licence histories (`ledger.licenceHistories(until)`), a month
+//! (`"2026-10"`), an IANA time zone (`"UTC"` when absent) and a price list; reports come back as
+//! plain objects (the Rust serde form, money as decimal strings) with their CSV text.
+
+use crate::args::{self, document, optional_document};
+use crate::errors::{output, throw, to_js};
+use chrono::NaiveDate;
+use keyledger::billing::{
+    self, bulk, ActivationReport, ActivationSortKey, BillingDetail, BillingRule, Month, PriceList,
+    Trends,
+};
+use keyledger::catalog::{presets, Catalog, ProductId};
+use keyledger::lifecycle::{LicenceHistory, LifecyclePolicy};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+const HISTORIES: &str = "a list of licence histories (ledger.licenceHistories(until))";
+const PRICES: &str = "a price list {currency, rule, scale, prices, ...}";
+
+fn utc() -> String {
+    "UTC".to_string()
+}
+
+fn histories_arg(value: &JsValue) -> Result<Vec<LicenceHistory>, JsValue> {
+    document(value, "histories", HISTORIES)
+}
+
+fn catalog_or_preset(catalog: Option<Catalog>) -> Catalog {
+    catalog.unwrap_or_else(presets::storagecraft)
+}
+
+/// A report with its CSV text (and, for the Billing Detail, its text rendering).
+#[derive(Serialize)]
+struct WithCsv<R: Serialize> {
+    report: R,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    csv: String,
+}
+
+/// Options of `billingDetail`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DetailOptions {
+    month: Month,
+    prices: PriceList,
+    #[serde(default = "utc")]
+    zone: String,
+    #[serde(default)]
+    catalog: Option<Catalog>,
+}
+
+/// `billingDetail(histories, {month, prices, zone = "UTC", catalog?})`: the month's Billing
+/// Detail: `{report, text, csv}` (the key tables, counts per edition, priced lines per account,
+/// totals; money as decimal strings).
+///
+/// # Errors
+/// `billing.unknown_zone`, `billing.unknown_month`, `billing.missing_price`,
+/// `billing.currency_mismatch` and the other price-list checks, `js.bad_argument`.
+#[wasm_bindgen(js_name = billingDetail, unchecked_return_type = "BillingDetailResult")]
+pub fn billing_detail(
+    #[wasm_bindgen(unchecked_param_type = "LicenceHistory[]")] histories: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "BillingDetailOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let histories = histories_arg(&histories)?;
+    let o: DetailOptions = document(&options, "options", "{month, prices, zone?, catalog?}")?;
+    let catalog = catalog_or_preset(o.catalog);
+    let report = BillingDetail::build(&histories, &catalog, o.month, &o.zone, &o.prices)
+        .map_err(to_js)?;
+    let csv = report.to_csv().map_err(to_js)?;
+    output(&WithCsv {
+        text: Some(report.to_string()),
+        report,
+        csv,
+    })
+}
+
+/// `recompute(earlier, histories, prices, catalog?)`: the same month again from corrected
+/// histories or prices: `{report, diff}` (keys and lines that changed, and by how much).
+///
+/// # Errors
+/// As `billingDetail`.
+#[wasm_bindgen(unchecked_return_type = "Recomputed")]
+pub fn recompute(
+    #[wasm_bindgen(unchecked_param_type = "BillingDetail")] earlier: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "LicenceHistory[]")] histories: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PriceList")] prices: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "Catalog")] catalog: JsValue,
+) -> Result<JsValue, JsValue> {
+    let earlier: BillingDetail = document(&earlier, "earlier", "a Billing Detail report")?;
+    let histories = histories_arg(&histories)?;
+    let prices: PriceList = document(&prices, "prices", PRICES)?;
+    let catalog = catalog_or_preset(optional_document(&catalog, "catalog", "a catalog")?);
+    output(
+        &earlier
+            .recompute(&histories, &catalog, &prices)
+            .map_err(to_js)?,
+    )
+}
+
+/// Options of `activationReport`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ActivationOptions {
+    start: NaiveDate,
+    end: NaiveDate,
+    #[serde(default = "utc")]
+    zone: String,
+    #[serde(default)]
+    products: Vec<ProductId>,
+    #[serde(default)]
+    sort: Option<Vec<ActivationSortKey>>,
+    #[serde(default)]
+    catalog: Option<Catalog>,
+}
+
+/// `activationReport(histories, {start, end, zone = "UTC", products = [], sort?, catalog?})`:
+/// activations and deactivations between two dates (`"YYYY-MM-DD"`, inclusive), of the given
+/// products (all when empty), sorted by the keys given (product type, date, serial by default):
+/// `{report, csv}`.
+///
+/// # Errors
+/// `billing.unknown_zone`, `billing.bad_range`, `js.bad_argument`.
+#[wasm_bindgen(js_name = activationReport, unchecked_return_type = "ActivationReportResult")]
+pub fn activation_report(
+    #[wasm_bindgen(unchecked_param_type = "LicenceHistory[]")] histories: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ActivationReportOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let histories = histories_arg(&histories)?;
+    let o: ActivationOptions = document(
+        &options,
+        "options",
+        "{start: \"YYYY-MM-DD\", end: \"YYYY-MM-DD\", zone?, products?, sort?, catalog?}",
+    )?;
+    let catalog = catalog_or_preset(o.catalog);
+    let sort = o.sort.unwrap_or_else(|| ActivationSortKey::DEFAULT.to_vec());
+    let report = ActivationReport::build(
+        &histories,
+        &catalog,
+        o.start,
+        o.end,
+        &o.zone,
+        &o.products,
+        &sort,
+    )
+    .map_err(to_js)?;
+    let csv = report.to_csv().map_err(to_js)?;
+    output(&WithCsv {
+        report,
+        text: None,
+        csv,
+    })
+}
+
+/// Options of `trends` and `explain`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RuleOptions {
+    #[serde(default)]
+    last: Option<Month>,
+    #[serde(default)]
+    month: Option<Month>,
+    #[serde(default = "utc")]
+    zone: String,
+    #[serde(default)]
+    rule: BillingRule,
+    #[serde(default)]
+    catalog: Option<Catalog>,
+}
+
+/// The trends report and its CSV.
+#[derive(Serialize)]
+struct TrendsWithCsv {
+    trends: Trends,
+    csv: String,
+}
+
+fn required(month: Option<Month>, name: &'static str) -> Result<Month, JsValue> {
+    month.ok_or_else(|| throw(&args::bad_argument(name, "a month \"YYYY-MM\"")))
+}
+
+/// `trends(histories, {last, zone = "UTC", rule = "any_day", catalog?})`: billable licences
+/// per product for each of the twelve months ending with `last`: `{trends, csv}`.
+///
+/// # Errors
+/// `billing.unknown_zone`, `billing.unknown_month`, `js.bad_argument`.
+#[wasm_bindgen(unchecked_return_type = "TrendsResult")]
+pub fn trends(
+    #[wasm_bindgen(unchecked_param_type = "LicenceHistory[]")] histories: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "TrendsOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let histories = histories_arg(&histories)?;
+    let o: RuleOptions = document(&options, "options", "{last, zone?, rule?, catalog?}")?;
+    let last = required(o.last, "options.last")?;
+    let catalog = catalog_or_preset(o.catalog);
+    let trends = Trends::build(&histories, &catalog, last, &o.zone, o.rule).map_err(to_js)?;
+    let csv = trends.to_csv().map_err(to_js)?;
+    output(&TrendsWithCsv { trends, csv })
+}
+
+/// `explain(history, {month, zone = "UTC", rule = "any_day", catalog?})`: why one licence is or
+/// is not billed in a month, day by day.
+///
+/// # Errors
+/// `billing.unknown_zone`, `billing.unknown_month`, `js.bad_argument`.
+#[wasm_bindgen(unchecked_return_type = "Explanation")]
+pub fn explain(
+    #[wasm_bindgen(unchecked_param_type = "LicenceHistory")] history: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "ExplainOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let history: LicenceHistory = document(&history, "history", "a licence history")?;
+    let o: RuleOptions = document(&options, "options", "{month, zone?, rule?, catalog?}")?;
+    let month = required(o.month, "options.month")?;
+    let catalog = catalog_or_preset(o.catalog);
+    output(&billing::explain(&history, &catalog, month, &o.zone, o.rule).map_err(to_js)?)
+}
+
+/// `validatePrices(prices)`: checks a price list and returns it normalised (defaults filled in).
+///
+/// # Errors
+/// `billing.bad_price`, `billing.bad_currency`, `billing.duplicate_price` and the other checks,
+/// `js.bad_argument`.
+#[wasm_bindgen(js_name = validatePrices, unchecked_return_type = "PriceList")]
+pub fn validate_prices(
+    #[wasm_bindgen(unchecked_param_type = "PriceList")] prices: JsValue,
+) -> Result<JsValue, JsValue> {
+    let prices: PriceList = document(&prices, "prices", PRICES)?;
+    prices.validate().map_err(to_js)?;
+    output(&prices)
+}
+
+/// The columns of the bulk path, copied out of typed arrays.
+struct Columns {
+    licence: Vec<u32>,
+    at: Vec<i64>,
+    activated_at: Vec<i64>,
+    deactivated_at: Vec<i64>,
+    last_contact_before: Vec<i64>,
+    group: Vec<u16>,
+}
+
+fn column<T: JsCast>(
+    columns: &JsValue,
+    name: &'static str,
+    argument: &'static str,
+    expected: &'static str,
+) -> Result<T, JsValue> {
+    js_sys::Reflect::get(columns, &name.into())
+        .ok()
+        .and_then(|v| v.dyn_into::<T>().ok())
+        .ok_or_else(|| throw(&args::bad_argument(argument, expected)))
+}
+
+impl Columns {
+    fn read(columns: &JsValue) -> Result<Columns, JsValue> {
+        const I64: &str = "a BigInt64Array";
+        let i64s = |name, argument| -> Result<Vec<i64>, JsValue> {
+            Ok(column::<js_sys::BigInt64Array>(columns, name, argument, I64)?.to_vec())
+        };
+        Ok(Columns {
+            licence: column::<js_sys::Uint32Array>(
+                columns,
+                "licence",
+                "columns.licence",
+                "a Uint32Array",
+            )?
+            .to_vec(),
+            at: i64s("at", "columns.at")?,
+            activated_at: i64s("activatedAt", "columns.activatedAt")?,
+            deactivated_at: i64s("deactivatedAt", "columns.deactivatedAt")?,
+            last_contact_before: i64s("lastContactBefore", "columns.lastContactBefore")?,
+            group: column::<js_sys::Uint16Array>(
+                columns,
+                "group",
+                "columns.group",
+                "a Uint16Array",
+            )?
+            .to_vec(),
+        })
+    }
+
+    fn input(&self, groups: usize, time_sorted: bool) -> bulk::BulkInput<'_> {
+        bulk::BulkInput {
+            licence: &self.licence,
+            at: &self.at,
+            activated_at: &self.activated_at,
+            deactivated_at: &self.deactivated_at,
+            last_contact_before: &self.last_contact_before,
+            group: &self.group,
+            groups,
+            time_sorted,
+        }
+    }
+}
+
+/// Options of the bulk functions.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct BulkOptions {
+    groups: u16,
+    month: Month,
+    #[serde(default = "utc")]
+    zone: String,
+    #[serde(default)]
+    rule: BillingRule,
+    #[serde(default)]
+    time_sorted: bool,
+    #[serde(default)]
+    policy: Option<LifecyclePolicy>,
+}
+
+const BULK_OPTIONS: &str = "{groups, month, zone?, rule?, timeSorted?, policy?}";
+
+/// `bulkBill(columns, {groups, month, zone = "UTC", rule = "any_day", timeSorted = false,
+/// policy?})`: the month's bill straight from call-home columns — `licence` (`Uint32Array`, one
+/// per call-home), `at` (`BigInt64Array`, Unix seconds), and per licence `activatedAt`,
+/// `deactivatedAt` (`BigInt64Array`, `2n**63n-1n` for never), `lastContactBefore`
+/// (`BigInt64Array`, `-(2n**63n)` for none) and `group` (`Uint16Array`, `< groups`). Returns
+/// `{days, groups: [{licences, billable_days, quantity}]}`, the same counts as the history path.
+///
+/// # Errors
+/// `billing.bad_columns`, `billing.unsorted`, `billing.unknown_zone`, `js.bad_argument`.
+#[wasm_bindgen(js_name = bulkBill, unchecked_return_type = "BulkResult")]
+pub fn bulk_bill(
+    #[wasm_bindgen(unchecked_param_type = "BulkColumns")] columns: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "BulkOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let cols = Columns::read(&columns)?;
+    let o: BulkOptions = document(&options, "options", BULK_OPTIONS)?;
+    let policy = o.policy.unwrap_or_default();
+    let input = cols.input(usize::from(o.groups), o.time_sorted);
+    output(&bulk::bill(&input, o.month, &o.zone, o.rule, &policy).map_err(to_js)?)
+}
+
+/// `bulkAnyDayCounts(columns, {groups, month, zone = "UTC", timeSorted = false, policy?})`: the
+/// fast path of the default rule: licences billed per group (a `number[]`).
+///
+/// # Errors
+/// As `bulkBill`.
+#[wasm_bindgen(js_name = bulkAnyDayCounts, unchecked_return_type = "number[]")]
+pub fn bulk_any_day_counts(
+    #[wasm_bindgen(unchecked_param_type = "BulkColumns")] columns: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "BulkOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let cols = Columns::read(&columns)?;
+    let o: BulkOptions = document(&options, "options", BULK_OPTIONS)?;
+    let policy = o.policy.unwrap_or_default();
+    let input = cols.input(usize::from(o.groups), o.time_sorted);
+    output(&bulk::any_day_counts(&input, o.month, &o.zone, &policy).map_err(to_js)?)
+}
