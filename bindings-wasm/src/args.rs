@@ -232,7 +232,8 @@ mod tests {
 
     #[test]
     fn documents_refuse_integers_a_js_number_cannot_hold() {
-        let ok: Value = document_from_text(r#"{"a":[9007199254740991]}"#, "x", "an object").unwrap();
+        let ok: Value =
+            document_from_text(r#"{"a":[9007199254740991]}"#, "x", "an object").unwrap();
         assert_eq!(ok["a"][0], 9_007_199_254_740_991_u64);
         let err = document_from_text::<Value>(r#"{"a":[9007199254740992]}"#, "x", "an object")
             .unwrap_err();
@@ -249,8 +250,16 @@ mod tests {
             n: u32,
         }
         let err = document_from_text::<T>(r#"{"m":1}"#, "command", "a command").unwrap_err();
-        assert!(err.message.starts_with("argument `command` must be a command: missing field `n`"), "{}", err.message);
-        assert_eq!(err.fields[1], ("expected".to_string(), Value::from("a command")));
+        assert!(
+            err.message
+                .starts_with("argument `command` must be a command: missing field `n`"),
+            "{}",
+            err.message
+        );
+        assert_eq!(
+            err.fields[1],
+            ("expected".to_string(), Value::from("a command"))
+        );
     }
 
     #[test]

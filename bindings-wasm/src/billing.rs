@@ -69,8 +69,8 @@ pub fn billing_detail(
     let histories = histories_arg(&histories)?;
     let o: DetailOptions = document(&options, "options", "{month, prices, zone?, catalog?}")?;
     let catalog = catalog_or_preset(o.catalog);
-    let report = BillingDetail::build(&histories, &catalog, o.month, &o.zone, &o.prices)
-        .map_err(to_js)?;
+    let report =
+        BillingDetail::build(&histories, &catalog, o.month, &o.zone, &o.prices).map_err(to_js)?;
     let csv = report.to_csv().map_err(to_js)?;
     output(&WithCsv {
         text: Some(report.to_string()),
@@ -137,7 +137,9 @@ pub fn activation_report(
         "{start: \"YYYY-MM-DD\", end: \"YYYY-MM-DD\", zone?, products?, sort?, catalog?}",
     )?;
     let catalog = catalog_or_preset(o.catalog);
-    let sort = o.sort.unwrap_or_else(|| ActivationSortKey::DEFAULT.to_vec());
+    let sort = o
+        .sort
+        .unwrap_or_else(|| ActivationSortKey::DEFAULT.to_vec());
     let report = ActivationReport::build(
         &histories,
         &catalog,

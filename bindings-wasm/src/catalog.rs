@@ -3,9 +3,9 @@
 
 use crate::args;
 use crate::errors::plain;
-use keyledger::catalog::{presets, Catalog};
 #[cfg(feature = "catalog-json")]
 use crate::errors::KeyApiError;
+use keyledger::catalog::{presets, Catalog};
 #[cfg(feature = "catalog-json")]
 use keyledger::format::FormatError;
 use std::sync::OnceLock;

@@ -145,8 +145,6 @@ fn format_fields(err: &FormatError) -> Fields {
     }
 }
 
-
-
 macro_rules! coded {
     ($($t:ty),*) => {$(
         impl Coded for $t {
@@ -342,32 +340,68 @@ mod tests {
     use keyledger::key::ProductKey;
 
     fn field(v: &ErrorView, name: &str) -> Option<Value> {
-        v.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+        v.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
     }
 
     #[test]
     fn every_key_api_error_has_the_serde_fields() {
         let errors: Vec<KeyApiError> = vec![
             KeyError::WrongLength { found: 3 }.into(),
-            KeyError::InvalidCharacter { position: 2, character: 'U' }.into(),
+            KeyError::InvalidCharacter {
+                position: 2,
+                character: 'U',
+            }
+            .into(),
             KeyError::UnsupportedVersion { version: 7 }.into(),
             KeyError::UnknownProduct { product: 9 }.into(),
             KeyError::UnknownSecret { secret_id: 3 }.into(),
             KeyError::DuplicateSecret { secret_id: 3 }.into(),
             KeyError::ActiveSecret { secret_id: 3 }.into(),
-            KeyError::TooManyKeys { requested: 11, max: 10 }.into(),
-            KeyError::SerialOutOfRange { serial: 1 << 30, max: 1 << 26 }.into(),
+            KeyError::TooManyKeys {
+                requested: 11,
+                max: 10,
+            }
+            .into(),
+            KeyError::SerialOutOfRange {
+                serial: 1 << 30,
+                max: 1 << 26,
+            }
+            .into(),
             KeyError::WeakSecret { len: 3, min: 16 }.into(),
-            KeyError::SecretIdOutOfRange { secret_id: 99, max: 15 }.into(),
+            KeyError::SecretIdOutOfRange {
+                secret_id: 99,
+                max: 15,
+            }
+            .into(),
             KeyError::Typo.into(),
             KeyError::NotGenuine.into(),
             CatalogError::ProductIdOutOfRange { id: 64, max: 63 }.into(),
-            CatalogError::DuplicateProductId { id: 1, existing: "A".into() }.into(),
+            CatalogError::DuplicateProductId {
+                id: 1,
+                existing: "A".into(),
+            }
+            .into(),
             CatalogError::BadProductName { name: "".into() }.into(),
             CatalogError::ZeroLicences { name: "B".into() }.into(),
-            FormatError::Corrupt { line: 1, column: 2, message: "x".into() }.into(),
-            FormatError::WrongFormat { expected: "a".into(), found: "b".into() }.into(),
-            FormatError::FutureVersion { found: 9, supported: 1 }.into(),
+            FormatError::Corrupt {
+                line: 1,
+                column: 2,
+                message: "x".into(),
+            }
+            .into(),
+            FormatError::WrongFormat {
+                expected: "a".into(),
+                found: "b".into(),
+            }
+            .into(),
+            FormatError::FutureVersion {
+                found: 9,
+                supported: 1,
+            }
+            .into(),
         ];
         for err in &errors {
             let mut hand = err.fields();

@@ -453,9 +453,8 @@ impl JsCertificateIssuer {
 
 fn key_id_arg(value: &JsValue, argument: &'static str) -> Result<u8, JsValue> {
     let n = args::uint(value, argument)?;
-    u8::try_from(n).map_err(|_| {
-        crate::errors::throw(&args::bad_argument(argument, "an integer in 0..=255"))
-    })
+    u8::try_from(n)
+        .map_err(|_| crate::errors::throw(&args::bad_argument(argument, "an integer in 0..=255")))
 }
 
 /// A public key of `verifyCertificate`'s list.

@@ -22,17 +22,19 @@
 #![deny(missing_docs)]
 
 pub mod args;
+#[cfg(feature = "full")]
+pub mod billing;
 pub mod catalog;
 pub mod errors;
 pub mod key;
-#[cfg(feature = "full")]
-pub mod billing;
 #[cfg(feature = "full")]
 pub mod ledger;
 #[cfg(feature = "full")]
 pub mod quota;
 #[cfg(feature = "full")]
 pub mod time;
+#[cfg(feature = "full")]
+pub mod ts;
 
 use wasm_bindgen::prelude::*;
 

@@ -92,7 +92,13 @@ mod tests {
     fn offsets_are_required_and_honoured() {
         let z = parse_iso("2026-10-01T00:00:00Z", "now").unwrap();
         assert_eq!(parse_iso("2026-10-01T05:30:00+05:30", "now").unwrap(), z);
-        for bad in ["2026-10-01T00:00:00", "2026-10-01", "", "yesterday", "2026-13-01T00:00:00Z"] {
+        for bad in [
+            "2026-10-01T00:00:00",
+            "2026-10-01",
+            "",
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+        ] {
             let err = parse_iso(bad, "now").unwrap_err();
             assert_eq!(err.code, "js.bad_argument", "{bad}");
             assert!(err.message.contains("now"), "{}", err.message);
@@ -102,7 +108,10 @@ mod tests {
     #[test]
     fn millis_must_be_a_real_instant() {
         assert_eq!(from_millis(0.0, "t").unwrap().timestamp(), 0);
-        assert_eq!(iso(from_millis(1_790_812_800_000.0, "t").unwrap()), "2026-10-01T00:00:00Z");
+        assert_eq!(
+            iso(from_millis(1_790_812_800_000.0, "t").unwrap()),
+            "2026-10-01T00:00:00Z"
+        );
         for bad in [f64::NAN, f64::INFINITY, 0.5, 8.64e15 * 10.0] {
             assert!(from_millis(bad, "t").is_err(), "{bad}");
         }
@@ -111,6 +120,9 @@ mod tests {
     #[test]
     fn iso_matches_serde() {
         let t = parse_iso("2026-10-01T12:34:56.789Z", "t").unwrap();
-        assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{}\"", iso(t)));
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            format!("\"{}\"", iso(t))
+        );
     }
 }

@@ -59,9 +59,12 @@ test('Activation Report, trends and explanations', () => {
   assert.equal(oct.month, '2026-10');
   assert.ok(oct.points.some((p) => p.licences > 0));
   throwsCoded(() => kl.trends(hs, {}), 'js.bad_argument', { argument: 'options.last' });
-  const history = hs.find((h) => h.key === keys[1]) ?? hs[1];
-  const why = kl.explain(history, { month: '2026-10', rule: { more_than_days: 14 } });
-  assert.equal(typeof why.billed, 'boolean');
+  const desktop = hs.find((h) => h.key === keys[1]);
+  const why = kl.explain(desktop, { month: '2026-10', rule: { more_than_days: 14 } });
+  assert.equal(why.billable, false, why.text);
+  assert.equal(why.days.length, 6, 'billable from the 26th to the 31st');
+  assert.equal(kl.explain(desktop, { month: '2026-10' }).billable, true, 'any day');
+  throwsCoded(() => kl.explain(desktop, { rule: 'any_day' }), 'js.bad_argument', { argument: 'options.month' });
 });
 
 test('bulk path over typed arrays equals the history path, and refuses bad columns', () => {
