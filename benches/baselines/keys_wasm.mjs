@@ -1,13 +1,12 @@
 // Key checks per second in node through the WebAssembly module (bindings-wasm/pkg-node, built by
-// bindings-wasm/test.sh), to compare with the native criterion bench `key/verify_1024`.
+// bindings-wasm/test.sh, an ES module), to compare with the native criterion bench `key/verify_1024`.
 // Usage: node benches/baselines/keys_wasm.mjs [seconds per case, default 2]
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const kl = require(process.env.KEYLEDGER_WASM_PKG || path.join(root, 'bindings-wasm', 'pkg-node', 'keyledger_wasm.js'));
+const pkg = process.env.KEYLEDGER_WASM_PKG || path.join(root, 'bindings-wasm', 'pkg-node', 'keyledger_wasm.js');
+const kl = await import(pathToFileURL(pkg).href);
 const seconds = Number(process.argv[2] ?? 2);
 
 const issuer = new kl.Issuer(new TextEncoder().encode('benchmark issuer secret 32 bytes'));

@@ -52,7 +52,8 @@ async function check(name, fn) {
   }
 }
 function assertEqual(actual, expected, what) {
-  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  const same = typeof expected === 'object' ? JSON.stringify(actual) === JSON.stringify(expected) : actual === expected;
+  if (!same) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
 const server = await serve(www);
@@ -71,15 +72,17 @@ try {
     viewport: { width: 900, height: 760 },
   });
   const page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => problems.push(`page exception: ${err.message}`));
-  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
-  page.on('response', (res) => {
-    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
-  });
-
+  const watch = (p) => {
+    p.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+    });
+    p.on('pageerror', (err) => problems.push(`page exception: ${err.message}`));
+    p.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+    p.on('response', (res) => {
+      if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+    });
+  };
+  watch(page);
   await page.goto(base);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
 
@@ -135,6 +138,7 @@ try {
     await typeAndRead(valid);
     await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
   }
+  await consoleStory(await context.newPage(), watch);
   await check('no console error, page exception or failed request', async () => {
     if (problems.length > 0) throw new Error(problems.join('\n'));
   });
@@ -150,3 +154,114 @@ try {
 const failed = results.filter(([, e]) => e).length;
 console.log(`${results.length - failed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
+
+/** The demo console (www/console.html): the MSP's story from new keys to the month's bill. */
+async function consoleStory(page, watch) {
+  watch(page);
+  await page.goto(base + 'console.html');
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
+  const rows = async () =>
+    page.$$eval('#status-table tbody tr', (trs) =>
+      trs.map((tr) => ({
+        key: tr.dataset.key,
+        machine: tr.dataset.machine,
+        state: tr.querySelector('.state-cell').dataset.state,
+        label: tr.querySelector('.state-cell').textContent.trim(),
+        detail: tr.querySelector('.detail').textContent.trim(),
+      })),
+    );
+  const rowOf = async (key) => (await rows()).find((r) => r.key === key);
+  const message = async () => (await page.locator('#message').textContent()).trim();
+  const setToday = async (iso) => {
+    await page.locator('#today').fill(iso);
+    await page.locator('#today').dispatchEvent('change');
+  };
+  const rowButton = (key, label) => page.locator(`#status-table tr[data-key="${key}"] button`, { hasText: label });
+  let keys = [];
+
+  await check('console: make two keys for the Default Account', async () => {
+    await page.locator('#make-quantity').fill('2');
+    await page.locator('#make').click();
+    const r = await rows();
+    assertEqual(r.length, 2, 'rows');
+    keys = r.map((x) => x.key);
+    assertEqual(r.every((x) => x.label === 'Unactivated'), true, 'both unactivated');
+    assertEqual((await message()).startsWith('Made 2 key(s)'), true, 'message');
+  });
+  await check('console: a typed key is checked live (valid, then a typo)', async () => {
+    await page.locator('#check-key').fill(keys[0]);
+    const status = page.locator('#check-status');
+    assertEqual((await status.textContent()).startsWith('Valid: ShadowProtect for MSP'), true, await status.textContent());
+    await page.locator('#check-key').fill(wrongSymbol(keys[0], 3));
+    assertEqual(await status.getAttribute('data-code'), 'key.typo', 'code');
+  });
+  await check('console: activate on 1 Oct, Active', async () => {
+    await page.locator('#act-key').selectOption(keys[0]);
+    await page.locator('#act-edition').selectOption('Server');
+    await page.locator('#activate').click();
+    const r = await rowOf(keys[0]);
+    assertEqual([r.machine, r.label], ['pc-1', 'Active'], 'row');
+  });
+  await check('console: 8 days without a call-home is Late, with its termination date', async () => {
+    await page.locator('#plus7').click();
+    await page.locator('#plus1').click();
+    const r = await rowOf(keys[0]);
+    assertEqual(r.label, 'Late', 'state');
+    assertEqual(r.detail, 'last call-home 2026-10-01; terminates on 2026-10-31', 'detail');
+  });
+  await check('console: a call-home makes it Active again', async () => {
+    await rowButton(keys[0], 'Call home').click();
+    assertEqual((await rowOf(keys[0])).label, 'Active', 'state');
+    assertEqual(await message(), `${keys[0]} on pc-1 called home: run.`, 'message');
+  });
+  await check('console: 15 days later it is Disabled; 31 days later Deactivated', async () => {
+    await setToday('2026-10-24');
+    const r = await rowOf(keys[0]);
+    assertEqual([r.label, r.detail], ['Disabled', 'last call-home 2026-10-09; terminates on 2026-11-08'], 'disabled');
+    await setToday('2026-11-09');
+    assertEqual((await rowOf(keys[0])).label, 'Deactivated', 'lapsed');
+  });
+  await check('console: reactivate, deactivate (pending), and the next call-home deactivates', async () => {
+    await rowButton(keys[0], 'Reactivate').click();
+    assertEqual((await rowOf(keys[0])).label, 'Active', 'reactivated');
+    await rowButton(keys[0], 'Deactivate').click();
+    assertEqual((await rowOf(keys[0])).label, 'Pending deactivation', 'pending');
+    await rowButton(keys[0], 'Call home').click();
+    assertEqual((await rowOf(keys[0])).label, 'Deactivated', 'deactivated');
+    assertEqual(await message(), `${keys[0]} on pc-1 called home: deactivated.`, 'message');
+  });
+  await check('console: a refused command shows its code and changes nothing', async () => {
+    const before = await rows();
+    await page.locator('#act-key').selectOption(keys[1]);
+    await page.locator('#act-edition').selectOption('Desktop');
+    await page.locator('#act-machine').fill('');
+    await page.locator('#activate').click();
+    assertEqual((await message()).startsWith('license.empty_field'), true, await message());
+    assertEqual(JSON.stringify(await rows()), JSON.stringify(before), 'table unchanged');
+  });
+  await check('console: October Billing Detail, priced, and its CSV download', async () => {
+    await page.locator('#bill-month').fill('2026-10');
+    await page.locator('#bill').click();
+    const lines = await page.$$eval('#bill-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+    assertEqual(JSON.stringify(lines), JSON.stringify([['Default Account', 'ShadowProtect for MSP', 'Server', '1', '1', '25.00', '25.00 USD']]), 'lines');
+    assertEqual(await page.locator('#bill-total').textContent(), '25.00 USD', 'total');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#csv').click()]);
+    assertEqual(download.suggestedFilename(), 'billing-detail-2026-10.csv', 'file name');
+    const csv = fs.readFileSync(await download.path(), 'utf8');
+    assertEqual(csv.split('\n')[0].startsWith('section'), true, csv.split('\n')[0]);
+    assertEqual(csv.includes(keys[0]), true, 'the key is in the CSV');
+  });
+  await check('console: 12-month trends drawn as SVG from the trends report', async () => {
+    const months = await page.$$eval('#trends svg g.month', (gs) => gs.map((g) => g.dataset.month));
+    assertEqual(months.length, 12, 'months');
+    assertEqual(months[11], '2026-10', 'last month');
+    const oct = await page.$$eval('#trends svg g.month[data-month="2026-10"] rect', (rs) =>
+      rs.map((r) => [r.dataset.product, r.dataset.licences]),
+    );
+    assertEqual(oct, [['1', '1'], ['2', '0']], 'October bars: one ShadowProtect licence, no ImageManager');
+  });
+  if (process.env.SCREENSHOT) {
+    await page.screenshot({ path: process.env.SCREENSHOT.replace(/\.png$/, '-console.png'), fullPage: true });
+  }
+  await page.close();
+}
