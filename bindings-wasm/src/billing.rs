@@ -317,6 +317,16 @@ struct BulkOptions {
 
 const BULK_OPTIONS: &str = "{groups, month, zone?, rule?, timeSorted?, policy?}";
 
+fn bulk_args(
+    columns: &JsValue,
+    options: &JsValue,
+) -> Result<(Columns, BulkOptions, LifecyclePolicy), JsValue> {
+    let cols = Columns::read(columns)?;
+    let o: BulkOptions = document(options, "options", BULK_OPTIONS)?;
+    let policy = o.policy.unwrap_or_default();
+    Ok((cols, o, policy))
+}
+
 /// `bulkBill(columns, {groups, month, zone = "UTC", rule = "any_day", timeSorted = false,
 /// policy?})`: the month's bill straight from call-home columns — `licence` (`Uint32Array`, one
 /// per call-home), `at` (`BigInt64Array`, Unix seconds), and per licence `activatedAt`,
@@ -331,9 +341,7 @@ pub fn bulk_bill(
     #[wasm_bindgen(unchecked_param_type = "BulkColumns")] columns: JsValue,
     #[wasm_bindgen(unchecked_param_type = "BulkOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let cols = Columns::read(&columns)?;
-    let o: BulkOptions = document(&options, "options", BULK_OPTIONS)?;
-    let policy = o.policy.unwrap_or_default();
+    let (cols, o, policy) = bulk_args(&columns, &options)?;
     let input = cols.input(usize::from(o.groups), o.time_sorted);
     output(&bulk::bill(&input, o.month, &o.zone, o.rule, &policy).map_err(to_js)?)
 }
@@ -348,9 +356,7 @@ pub fn bulk_any_day_counts(
     #[wasm_bindgen(unchecked_param_type = "BulkColumns")] columns: JsValue,
     #[wasm_bindgen(unchecked_param_type = "BulkOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let cols = Columns::read(&columns)?;
-    let o: BulkOptions = document(&options, "options", BULK_OPTIONS)?;
-    let policy = o.policy.unwrap_or_default();
+    let (cols, o, policy) = bulk_args(&columns, &options)?;
     let input = cols.input(usize::from(o.groups), o.time_sorted);
     output(&bulk::any_day_counts(&input, o.month, &o.zone, &policy).map_err(to_js)?)
 }

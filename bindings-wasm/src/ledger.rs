@@ -350,14 +350,17 @@ impl JsLedger {
         validity_seconds: JsValue,
         #[wasm_bindgen(unchecked_param_type = "bigint | number")] nonce: JsValue,
     ) -> Result<String, JsValue> {
-        let key = key_arg(&key, "key")?;
-        let machine = args::string(&machine, "machine")?;
-        let now = instant(&now, "now")?;
-        let validity = args::int(&validity_seconds, "validitySeconds")?;
-        let nonce = args::u64_arg(&nonce, "nonce")?;
+        let a = CertificateArgs::read(&key, &machine, &now, &validity_seconds, &nonce)?;
         let signed = self
             .inner
-            .issue_certificate(&signer.inner, &key, &machine, now, validity, nonce)
+            .issue_certificate(
+                &signer.inner,
+                &a.key,
+                &a.machine,
+                a.now,
+                a.validity,
+                a.nonce,
+            )
             .map_err(to_js)?;
         Ok(signed.to_text())
     }
@@ -438,16 +441,39 @@ impl JsCertificateIssuer {
         validity_seconds: JsValue,
         #[wasm_bindgen(unchecked_param_type = "bigint | number")] nonce: JsValue,
     ) -> Result<String, JsValue> {
-        let key = key_arg(&key, "key")?;
-        let machine = args::string(&machine, "machine")?;
-        let now = instant(&now, "now")?;
-        let validity = args::int(&validity_seconds, "validitySeconds")?;
-        let nonce = args::u64_arg(&nonce, "nonce")?;
+        let a = CertificateArgs::read(&key, &machine, &now, &validity_seconds, &nonce)?;
         let signed = self
             .inner
-            .issue(key, &machine, now, validity, nonce)
+            .issue(a.key, &a.machine, a.now, a.validity, a.nonce)
             .map_err(to_js)?;
         Ok(signed.to_text())
+    }
+}
+
+/// The arguments of both ways to issue a certificate.
+struct CertificateArgs {
+    key: ProductKey,
+    machine: String,
+    now: chrono::DateTime<chrono::Utc>,
+    validity: i64,
+    nonce: u64,
+}
+
+impl CertificateArgs {
+    fn read(
+        key: &JsValue,
+        machine: &JsValue,
+        now: &JsValue,
+        validity_seconds: &JsValue,
+        nonce: &JsValue,
+    ) -> Result<Self, JsValue> {
+        Ok(CertificateArgs {
+            key: key_arg(key, "key")?,
+            machine: args::string(machine, "machine")?,
+            now: instant(now, "now")?,
+            validity: args::int(validity_seconds, "validitySeconds")?,
+            nonce: args::u64_arg(nonce, "nonce")?,
+        })
     }
 }
 

@@ -4,30 +4,13 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as kl from '../pkg-node/keyledger_wasm.js';
 import { ALPHABET, wrongSymbol, swapAdjacent } from './keytext.mjs';
+import { throwsCoded } from './helpers.mjs';
 
 const SECRET = new Uint8Array(32).fill(7);
 const OTHER_SECRET = new Uint8Array(32).fill(8);
 const SP_MSP = 1;
 const IMAGEMANAGER = 2;
 const KEY_RE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
-
-/** Runs `fn`, asserts it throws a KeyledgerError with `code` and the given fields; returns it. */
-function throwsCoded(fn, code, fields = {}) {
-  let caught;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught !== undefined, `expected a ${code} error, nothing was thrown`);
-  assert.ok(caught instanceof Error, `thrown value is an Error: ${caught}`);
-  assert.equal(caught.name, 'KeyledgerError');
-  assert.equal(caught.code, code, caught.message);
-  assert.equal(typeof caught.message, 'string');
-  assert.ok(caught.message.length > 0);
-  for (const [k, v] of Object.entries(fields)) assert.deepEqual(caught[k], v, `field ${k}`);
-  return caught;
-}
 
 const CHECK_FIELDS = ['usable', 'code', 'detail', 'key', 'product', 'serial', 'position', 'character'];
 
