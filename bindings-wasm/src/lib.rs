@@ -1,14 +1,17 @@
 //! # keyledger-wasm
 //!
-//! The WebAssembly/JavaScript binding of keyledger, built with wasm-bindgen for node
-//! (`--target nodejs`) and the browser (`--target web`).
+//! The WebAssembly/JavaScript binding of the whole keyledger library, built with wasm-bindgen as
+//! ES modules for node (`--target experimental-nodejs-module`) and the browser (`--target web`).
 //!
-//! It is thin: one file per core module, each export calls the core and converts. Results are
-//! plain JS objects; errors are real `Error` objects with a stable `code` and the fields of the
-//! Rust error ([`errors`]). Integers at the boundary are `u32` or smaller, never `BigInt`.
+//! It is thin: one file per core module ([`key`], [`catalog`], `ledger`, `billing`, `quota`), each
+//! export calls the core and converts. Documents (commands, events, reports) are plain JS objects in
+//! the Rust serde form; instants are `Date`s or ISO strings in, ISO strings out (`time`); errors are
+//! real `Error` objects with a stable `code` and the fields of the Rust error ([`errors`]). Numbers
+//! are JS numbers, refused rather than rounded beyond 2^53 − 1; a certificate nonce is a `BigInt`.
 //!
-//! The default build is key-only (keys and catalog), so a key-checking page stays small; the
-//! `full` feature is where the bindings of ledger, billing and quota go.
+//! The default feature `full` is the whole library. Built with `--no-default-features` it is
+//! key-only (keys and the preset catalog), so a key-checking page does not carry the ledger,
+//! billing, quota or the IANA zone database.
 //!
 //! ```
 //! use keyledger_wasm::key::{check_view, JsIssuer};
