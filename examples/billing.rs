@@ -4,11 +4,10 @@
 //! Run with `cargo run -p keyledger-examples --example billing`.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use keyledger::billing::{ActivationReport, BillingDetail, BillingRule, Month, PriceList, Trends};
+use keyledger::billing::{ActivationReport, BillingDetail, Month, Trends};
 use keyledger::catalog::presets;
 use keyledger::key::Issuer;
 use keyledger::lifecycle::{LicenceHistory, LicenceState, StateSpan};
-use rust_decimal::Decimal;
 
 fn at(m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, m, d, h, 0, 0)
@@ -104,23 +103,7 @@ fn main() -> Result<(), keyledger::Error> {
         )?,
     ];
 
-    let mut prices = PriceList::new("EUR", BillingRule::STORAGECRAFT)?;
-    prices.set_price(
-        presets::SHADOWPROTECT_MSP,
-        Some("Server"),
-        Decimal::new(2500, 2),
-    );
-    prices.set_price(
-        presets::SHADOWPROTECT_MSP,
-        Some("SBS"),
-        Decimal::new(1800, 2),
-    );
-    prices.set_price(
-        presets::SHADOWPROTECT_MSP,
-        Some("Desktop"),
-        Decimal::new(600, 2),
-    );
-    prices.set_price(presets::IMAGEMANAGER, None, Decimal::new(1250, 2));
+    let prices = keyledger_examples::demo_prices("EUR")?;
 
     let november = Month::new(2026, 11)?;
     let zone = "Europe/Berlin";

@@ -11,13 +11,12 @@
 //! Run with `cargo run -p keyledger-examples --example walkthrough`.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use keyledger::billing::{BillingDetail, BillingRule, Month, PriceList};
+use keyledger::billing::{BillingDetail, Month};
 use keyledger::catalog::{presets, ProductId};
 use keyledger::key::{check_key, Issuer, ProductKey};
 use keyledger::license::{HistoryKind, KeyStatus, Ledger, LedgerCommand};
 use keyledger::lifecycle::LifecyclePolicy;
 use keyledger::org::{AccountId, Container, SiteId};
-use rust_decimal::Decimal;
 
 /// One machine of the story.
 struct Machine {
@@ -329,23 +328,7 @@ fn main() -> Result<(), keyledger::Error> {
     }
 
     // --- Billing Detail of the last full month ---
-    let mut prices = PriceList::new("USD", BillingRule::STORAGECRAFT)?;
-    prices.set_price(
-        presets::SHADOWPROTECT_MSP,
-        Some("Server"),
-        Decimal::new(2500, 2),
-    );
-    prices.set_price(
-        presets::SHADOWPROTECT_MSP,
-        Some("SBS"),
-        Decimal::new(1800, 2),
-    );
-    prices.set_price(
-        presets::SHADOWPROTECT_MSP,
-        Some("Desktop"),
-        Decimal::new(600, 2),
-    );
-    prices.set_price(presets::IMAGEMANAGER, None, Decimal::new(1250, 2));
+    let prices = keyledger_examples::demo_prices("USD")?;
     let october = Month::new(2026, 10)?;
     let report = BillingDetail::build(
         &ledger.licence_histories(end),
