@@ -64,6 +64,20 @@ pub fn bad_document(argument: &'static str, expected: &'static str, why: &str) -
     view
 }
 
+/// Whether JSON text may hold an integer beyond 2^53 - 1: such an integer has at least 16 digits
+/// (2^53 - 1 = 9007199254740991), so text without a run of 16 digits holds none. A cheap test that
+/// spares reading the text as a `Value` for almost every result.
+pub fn may_hold_unsafe_integer(text: &str) -> bool {
+    let mut run = 0;
+    for b in text.bytes() {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        if run >= 16 {
+            return true;
+        }
+    }
+    false
+}
+
 /// The first integer in `value` that a JS number cannot hold exactly, if any.
 pub fn unsafe_integer(value: &Value) -> Option<&serde_json::Number> {
     match value {
@@ -240,6 +254,21 @@ mod tests {
         assert_eq!(err.code, "js.bad_argument");
         assert!(err.message.contains("9007199254740992"), "{}", err.message);
         assert!(document_from_text::<Value>("[-9007199254740992]", "x", "a list").is_err());
+    }
+
+    #[test]
+    fn the_digit_run_test_never_misses_an_unsafe_integer() {
+        for n in [MAX_SAFE_INTEGER + 1, u64::MAX, 10_000_000_000_000_000] {
+            let text = format!(r#"{{"a":[1,{n}]}}"#);
+            assert!(may_hold_unsafe_integer(&text), "{text}");
+            let value: Value = serde_json::from_str(&text).unwrap();
+            assert!(unsafe_integer(&value).is_some());
+        }
+        assert!(!may_hold_unsafe_integer(
+            r#"{"id":9007199254740,"t":"2026-10-01T00:00:00Z"}"#
+        ));
+        let negative = format!("[-{}]", MAX_SAFE_INTEGER + 1);
+        assert!(may_hold_unsafe_integer(&negative));
     }
 
     #[test]

@@ -321,8 +321,13 @@ pub fn output<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
             message: e.to_string(),
         })
     })?;
-    // Checked on the text (one serializer per type in the module, the one to_json uses too).
-    if let Ok(tree) = serde_json::from_str::<Value>(&text) {
+    // Checked on the text (one serializer per type in the module, the one to_json uses too), and
+    // read as a `Value` only when it has a run of digits long enough to be such an integer.
+    let suspect = crate::args::may_hold_unsafe_integer(&text);
+    if let Some(tree) = suspect
+        .then(|| serde_json::from_str::<Value>(&text).ok())
+        .flatten()
+    {
         if let Some(n) = crate::args::unsafe_integer(&tree) {
             return Err(throw(&ErrorView {
                 code: "js.unsafe_integer",
