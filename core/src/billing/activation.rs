@@ -138,7 +138,7 @@ impl ActivationReport {
                         .map(|t| (ActivationEvent::Deactivated, *t)),
                 );
             for (event, at) in events {
-                let date = at.with_timezone(&tz).date_naive();
+                let date = tz.local_date(at);
                 if date < start || date > end {
                     continue;
                 }

@@ -60,6 +60,7 @@ mod money;
 mod month;
 mod policy;
 mod trends;
+mod zone;
 
 pub use activation::{ActivationEvent, ActivationReport, ActivationRow, ActivationSortKey};
 pub use detail::{
@@ -70,6 +71,7 @@ pub use money::{Price, PriceList, ProductRule, Rounding};
 pub use month::{zone, Month, MonthBounds};
 pub use policy::{counts, BillingRule, EditionCounts};
 pub use trends::{TrendMonth, TrendPoint, Trends};
+pub use zone::Zone;
 
 /// Errors of the billing module.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]

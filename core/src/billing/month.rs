@@ -1,8 +1,8 @@
 //! Calendar months in an IANA time zone.
 
+use super::zone::Zone;
 use super::BillingError;
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -157,22 +157,20 @@ impl Month {
     /// # Ok::<(), keyledger::billing::BillingError>(())
     /// ```
     pub fn bounds(self, zone_name: &str) -> Result<MonthBounds, BillingError> {
-        let tz = zone(zone_name)?;
+        let zone = Zone::get(zone_name)?;
         let first = self.first_day();
-        let mut day_starts = Vec::with_capacity(self.days() as usize + 1);
-        for d in 0..=self.days() {
-            let date = first + Duration::days(i64::from(d));
-            day_starts.push(local_midnight(tz, date));
-        }
+        let day_starts = (0..=self.days())
+            .map(|d| zone.day_start(first + Duration::days(i64::from(d))))
+            .collect();
         Ok(MonthBounds {
             month: self,
-            zone: tz,
+            zone,
             day_starts,
         })
     }
 }
 
-/// The IANA time zone named `name`.
+/// The IANA time zone named `name` (see [`Zone::get`]).
 ///
 /// # Errors
 /// [`BillingError::UnknownTimeZone`].
@@ -182,24 +180,8 @@ impl Month {
 /// assert!(zone("Europe/Berlin").is_ok());
 /// assert_eq!(zone("Mars/Olympus").unwrap_err().code(), "billing.unknown_time_zone");
 /// ```
-pub fn zone(name: &str) -> Result<Tz, BillingError> {
-    name.parse::<Tz>()
-        .map_err(|_| BillingError::UnknownTimeZone {
-            name: name.to_string(),
-        })
-}
-
-/// The first instant of local `date` in `tz`: local midnight, or — where a DST gap swallows
-/// midnight — the first local time that exists (searched in 15-minute steps).
-fn local_midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
-    let mut naive = date.and_time(NaiveTime::MIN);
-    for _ in 0..(24 * 4) {
-        match tz.from_local_datetime(&naive) {
-            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => return t.with_timezone(&Utc),
-            LocalResult::None => naive += Duration::minutes(15),
-        }
-    }
-    Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN))
+pub fn zone(name: &str) -> Result<Zone, BillingError> {
+    Zone::get(name)
 }
 
 impl fmt::Display for Month {
@@ -241,7 +223,7 @@ pub struct MonthBounds {
     /// The month.
     pub month: Month,
     /// The zone.
-    pub zone: Tz,
+    pub zone: Zone,
     /// `days + 1` instants, strictly increasing.
     pub day_starts: Vec<DateTime<Utc>>,
 }
@@ -303,6 +285,6 @@ impl MonthBounds {
 
     /// The local date of instant `t`.
     pub(crate) fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
-        t.with_timezone(&self.zone).date_naive()
+        self.zone.local_date(t)
     }
 }
