@@ -52,5 +52,6 @@ pub mod license;
 pub mod lifecycle;
 pub mod org;
 pub mod quota;
+pub(crate) mod sort;
 
 pub use error::Error;

@@ -162,7 +162,7 @@ impl ActivationReport {
         } else {
             sort.to_vec()
         };
-        rows.sort_by(|a, b| {
+        crate::sort::sort_by(&mut rows, |a, b| {
             let mut o = std::cmp::Ordering::Equal;
             for k in &sort {
                 o = o.then_with(|| match k {

@@ -233,7 +233,7 @@ impl BillingDetail {
             }
         }
         for t in &mut tables {
-            t.rows.sort_by(|a, b| {
+            crate::sort::sort_by(&mut t.rows, |a, b| {
                 (&a.account, &a.site, a.key, &a.machine, a.activated_at).cmp(&(
                     &b.account,
                     &b.site,
@@ -311,7 +311,9 @@ impl BillingDetail {
                 c.quantity = checked_sum([c.quantity, l.quantity], "a count")?;
             }
         }
-        counts.sort_by(|a, b| (a.product, &a.edition).cmp(&(b.product, &b.edition)));
+        crate::sort::sort_by(&mut counts, |a, b| {
+            (a.product, &a.edition).cmp(&(b.product, &b.edition))
+        });
         let mut account_totals: Vec<AccountTotal> = Vec::new();
         for l in &lines {
             match account_totals.iter_mut().find(|a| a.account == l.account) {
@@ -595,20 +597,16 @@ impl BillingDiff {
     fn between(old: &BillingDetail, new: &BillingDetail) -> Result<BillingDiff, BillingError> {
         type Id = (ProductKey, String, Option<DateTime<Utc>>);
         let rows = |r: &BillingDetail| -> BTreeMap<Id, (u32, bool)> {
-            r.tables
-                .iter()
-                .flat_map(|t| t.rows.iter())
-                .map(|k| {
-                    (
-                        (k.key, k.machine.clone(), k.activated_at),
-                        (k.billable_days, k.billable),
-                    )
-                })
-                .collect()
+            crate::sort::map(r.tables.iter().flat_map(|t| t.rows.iter()).map(|k| {
+                (
+                    (k.key, k.machine.clone(), k.activated_at),
+                    (k.billable_days, k.billable),
+                )
+            }))
         };
         let (a, b) = (rows(old), rows(new));
         let mut keys = Vec::new();
-        let ids: std::collections::BTreeSet<&Id> = a.keys().chain(b.keys()).collect();
+        let ids = crate::sort::set(a.keys().chain(b.keys()));
         for id in ids {
             let (x, y) = (a.get(id), b.get(id));
             if x != y {
@@ -626,25 +624,23 @@ impl BillingDiff {
         type LineId = (String, Option<ProductId>, Option<String>);
         let amounts = |r: &BillingDetail, lines: bool| -> BTreeMap<LineId, Decimal> {
             if lines {
-                r.lines
-                    .iter()
-                    .map(|l| {
-                        (
-                            (l.account.clone(), Some(l.product), l.edition.clone()),
-                            l.amount,
-                        )
-                    })
-                    .collect()
+                crate::sort::map(r.lines.iter().map(|l| {
+                    (
+                        (l.account.clone(), Some(l.product), l.edition.clone()),
+                        l.amount,
+                    )
+                }))
             } else {
-                r.account_totals
-                    .iter()
-                    .map(|t| ((t.account.clone(), None, None), t.amount))
-                    .collect()
+                crate::sort::map(
+                    r.account_totals
+                        .iter()
+                        .map(|t| ((t.account.clone(), None, None), t.amount)),
+                )
             }
         };
         let changes = |lines: bool| -> Result<Vec<LineChange>, BillingError> {
             let (a, b) = (amounts(old, lines), amounts(new, lines));
-            let ids: std::collections::BTreeSet<&LineId> = a.keys().chain(b.keys()).collect();
+            let ids = crate::sort::set(a.keys().chain(b.keys()));
             let mut out = Vec::new();
             for id in ids {
                 let before = a.get(id).copied().unwrap_or(Decimal::ZERO);

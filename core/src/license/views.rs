@@ -478,7 +478,7 @@ impl Ledger {
                 }
             }
         }
-        out.sort_by_key(|h| h.at);
+        crate::sort::sort_by_key(&mut out, |h| h.at);
         Ok(out)
     }
 
@@ -515,10 +515,11 @@ impl Ledger {
                 .or_insert(0) += 1;
         }
         let msp_name = majority(&msp);
-        let expected_customer: BTreeMap<&str, String> = customers
-            .iter()
-            .filter_map(|(a, c)| Some((*a, majority(c)?)))
-            .collect();
+        let expected_customer: BTreeMap<&str, String> = crate::sort::map(
+            customers
+                .iter()
+                .filter_map(|(a, c)| Some((*a, majority(c)?))),
+        );
         let mut report = NameReport {
             msp_name: msp_name.clone(),
             msp_mismatches: Vec::new(),

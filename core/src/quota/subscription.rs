@@ -2,7 +2,7 @@
 
 use super::{Group, GroupId, Licence, LicenceId, LicenceType, Resource, User};
 use serde::{Deserialize, Serialize, Serializer};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// What a subscription bought. A limit of `None` is unlimited.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -302,5 +302,8 @@ pub(crate) fn sorted_map<S: Serializer, K: Ord + Serialize, V: Serialize>(
     map: &HashMap<K, V>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    map.iter().collect::<BTreeMap<&K, &V>>().serialize(s)
+    // Entries in key order, sorted by the crate's one sort (not a BTreeMap per map type).
+    let mut entries: Vec<(&K, &V)> = map.iter().collect();
+    crate::sort::sort_by(&mut entries, |a, b| a.0.cmp(b.0));
+    s.collect_map(entries)
 }
