@@ -110,12 +110,9 @@ fn licensing_name(l: Licensing) -> &'static str {
 
 /// The StorageCraft preset catalog as a plain object: `{products: [{id, name, key_type, ...}]}`
 /// (field names as in the Rust serde form).
-///
-/// # Errors
-/// None (the `Result` keeps the export's signature).
 #[wasm_bindgen(js_name = catalog, unchecked_return_type = "Catalog")]
-pub fn preset_catalog() -> Result<JsValue, JsValue> {
-    Ok(catalog_plain(preset()).to_js())
+pub fn preset_catalog() -> JsValue {
+    catalog_plain(preset()).to_js()
 }
 
 #[wasm_bindgen(typescript_custom_section)]

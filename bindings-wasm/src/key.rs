@@ -310,19 +310,21 @@ impl JsIssuer {
     /// # Errors
     /// `key.zero_keys`, `key.too_many` (`requested`, `max`), `key.serial_range`,
     /// `catalog.product_id_range`, `js.bad_argument`.
-    #[wasm_bindgen(js_name = generateBatch)]
+    #[wasm_bindgen(js_name = generateBatch, unchecked_return_type = "string[]")]
     pub fn generate_batch(
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] product: JsValue,
         #[wasm_bindgen(js_name = firstSerial, unchecked_param_type = "number")]
         first_serial: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] quantity: JsValue,
-    ) -> Result<Vec<String>, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let product = args::uint(&product, "product")?;
         let first_serial = args::uint(&first_serial, "firstSerial")?;
         let quantity = args::uint(&quantity, "quantity")?;
-        self.generate_batch_texts(product, first_serial, quantity)
-            .map_err(to_js)
+        let texts = self
+            .generate_batch_texts(product, first_serial, quantity)
+            .map_err(to_js)?;
+        Ok(js(Plain::array(texts)))
     }
 
     /// `verify(text)`: the parsed key (`{key, version, secretId, product, serial}`) if genuine.
@@ -352,12 +354,9 @@ impl JsIssuer {
     }
 
     /// `catalog()`: the catalog in use, as a plain object.
-    ///
-    /// # Errors
-    /// None in practice.
     #[wasm_bindgen(unchecked_return_type = "Catalog")]
-    pub fn catalog(&self) -> Result<JsValue, JsValue> {
-        Ok(js(catalog_plain(self.current_catalog())))
+    pub fn catalog(&self) -> JsValue {
+        js(catalog_plain(self.current_catalog()))
     }
 
     /// `setCatalog(json)`: checks keys against this catalog (JSON of the shape `catalog()` returns).
@@ -417,12 +416,9 @@ impl JsIssuer {
     }
 
     /// `secretIds()`: the ids held, ascending, as an array of numbers.
-    ///
-    /// # Errors
-    /// None in practice.
     #[wasm_bindgen(js_name = secretIds, unchecked_return_type = "number[]")]
-    pub fn secret_ids(&self) -> Result<JsValue, JsValue> {
-        Ok(js(Plain::array(self.inner.secret_ids())))
+    pub fn secret_ids(&self) -> JsValue {
+        js(Plain::array(self.inner.secret_ids()))
     }
 
     /// `activeSecret`: the id new keys are made under.
