@@ -1,9 +1,12 @@
-//! Plain JS values written field by field (`Object` + `Reflect.set`, `Array`), without JSON.
+//! Plain JS values (`null`, booleans, numbers, strings, arrays, plain objects) without serde_json.
 //!
 //! The results of the key and catalog functions and the fields of thrown errors are built as a
-//! [`Plain`] tree, then turned into JS values with [`Plain::to_js`]: no serde_json serializer, no
-//! float formatting and no `JSON.parse` in the key-only module. The tree is plain Rust, so the
-//! native tests compare it with the serde form it stands for ([`Plain`] serialises like it).
+//! [`Plain`] tree, then turned into JS values with [`Plain::to_js`]: a few lines of JSON writing
+//! (integers and string escapes only) and one `JSON.parse`, so no serde_json serializer and no
+//! float formatting in the key-only module, and one boundary crossing per result (building the
+//! object with `Reflect.set` field by field measured twice as slow per key check). The tree is
+//! plain Rust, so the native tests compare it with the serde form it stands for ([`Plain`]
+//! serialises like it).
 
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -49,8 +52,23 @@ impl Plain {
         Plain::Array(items.into_iter().map(Plain::from).collect())
     }
 
-    /// The JS value.
+    /// The JS value. An array or object is its JSON text through `JSON.parse` (one crossing), or,
+    /// if it holds a number that is not a safe integer (never one of the key functions'), built
+    /// value by value.
     pub fn to_js(&self) -> JsValue {
+        if matches!(self, Plain::Array(_) | Plain::Object(_)) {
+            let mut text = String::with_capacity(256);
+            if self.write_json(&mut text) {
+                if let Ok(value) = js_sys::JSON::parse(&text) {
+                    return value;
+                }
+            }
+        }
+        self.build()
+    }
+
+    /// The JS value built with `Object`, `Reflect.set` and `Array` (one crossing per value).
+    fn build(&self) -> JsValue {
         match self {
             Plain::Null => JsValue::NULL,
             Plain::Bool(b) => JsValue::from_bool(*b),
@@ -58,18 +76,110 @@ impl Plain {
             Plain::String(s) => JsValue::from_str(s),
             Plain::Array(items) => items
                 .iter()
-                .map(Plain::to_js)
+                .map(Plain::build)
                 .collect::<js_sys::Array>()
                 .into(),
             Plain::Object(fields) => {
                 let object = js_sys::Object::new();
                 for (name, value) in fields {
-                    set(&object, name, &value.to_js());
+                    set(&object, name, &value.build());
                 }
                 object.into()
             }
         }
     }
+
+    /// Appends the JSON text of the tree; `false` (text unfinished) at a number that is not a safe
+    /// integer: those would need float formatting.
+    pub fn write_json(&self, out: &mut String) -> bool {
+        match self {
+            Plain::Null => out.push_str("null"),
+            Plain::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Plain::Number(n) => match safe_integer(*n) {
+                Some(i) => write_integer(out, i),
+                None => return false,
+            },
+            Plain::String(text) => write_string(out, text),
+            Plain::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    if !item.write_json(out) {
+                        return false;
+                    }
+                }
+                out.push(']');
+            }
+            Plain::Object(fields) => {
+                out.push('{');
+                for (i, (name, value)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_string(out, name);
+                    out.push(':');
+                    if !value.write_json(out) {
+                        return false;
+                    }
+                }
+                out.push('}');
+            }
+        }
+        true
+    }
+}
+
+/// The integer `n` is, if it is one that a JS number holds exactly (and not `-0`).
+fn safe_integer(n: f64) -> Option<i64> {
+    const LIMIT: f64 = 9_007_199_254_740_992.0; // 2^53
+    let zero_sign_kept = n != 0.0 || n.is_sign_positive();
+    (n.fract() == 0.0 && n.abs() < LIMIT && zero_sign_kept).then_some(n as i64)
+}
+
+/// Decimal digits, without `core::fmt`.
+fn write_integer(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+}
+
+/// A JSON string: quotes, backslashes and control characters escaped, the rest copied as is.
+fn write_string(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    let mut copied = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b != b'"' && b != b'\\' && b >= 0x20 {
+            continue;
+        }
+        // `i` is at an ASCII byte, so on a character boundary.
+        out.push_str(&text[copied..i]);
+        copied = i + 1;
+        out.push('\\');
+        if b < 0x20 {
+            out.push_str("u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        } else {
+            out.push(char::from(b));
+        }
+    }
+    out.push_str(&text[copied..]);
+    out.push('"');
 }
 
 /// Sets a property on a fresh plain object or `Error` (which cannot fail: both are extensible and
@@ -201,6 +311,37 @@ mod tests {
             serde_json::to_string(&p).unwrap(),
             r#"{"n":3,"big":4294967295,"none":null,"c":"é","list":["a","b"]}"#
         );
+    }
+
+    /// The JSON text `to_js` parses reads back as the value's serde form.
+    #[test]
+    fn json_text_reads_back_as_the_serde_form() {
+        let odd = "quote \" backslash \\ controls \u{0}\u{7}\n\t\r\u{1f} del \u{7f} é 😀 \u{2028}";
+        let p = Plain::object([
+            ("s", odd.into()),
+            (
+                "n",
+                Plain::array([0u64, 1, 9, 10, 4_294_967_295, 9_007_199_254_740_991]),
+            ),
+            ("neg", Plain::Number(-12.0)),
+            ("t", true.into()),
+            ("f", false.into()),
+            ("none", Plain::Null),
+            ("empty", Plain::Array(Vec::new())),
+            ("nested", Plain::object([("k\"ey", 'x'.into())])),
+            ("o", Plain::Object(Vec::new())),
+        ]);
+        let mut text = String::new();
+        assert!(p.write_json(&mut text));
+        let read: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(read, serde_json::to_value(&p).unwrap(), "{text}");
+        assert!(text.starts_with(r#"{"s":"quote \" backslash \\ controls \u0000\u0007\u000a"#));
+        for n in [0.5, f64::NAN, f64::INFINITY, -0.0, 9_007_199_254_740_992.0] {
+            assert!(
+                !Plain::Array(vec![Plain::Number(n)]).write_json(&mut String::new()),
+                "{n}"
+            );
+        }
     }
 
     #[test]
