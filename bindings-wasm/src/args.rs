@@ -8,17 +8,14 @@
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::errors::{throw, ErrorView};
+use crate::errors::{field, throw, ErrorView};
 
 /// The error for an argument of the wrong type or range, as a plain view.
 pub fn bad_argument(argument: &'static str, expected: &'static str) -> ErrorView {
     ErrorView {
         code: "js.bad_argument",
         message: format!("argument `{argument}` must be {expected}"),
-        fields: vec![
-            ("argument".into(), Value::from(argument)),
-            ("expected".into(), Value::from(expected)),
-        ],
+        fields: vec![field("argument", argument), field("expected", expected)],
     }
 }
 
@@ -29,7 +26,7 @@ pub fn unsupported(what: &'static str, feature: &'static str) -> ErrorView {
         message: format!(
             "{what} are not in this build of keyledger-wasm (cargo feature `{feature}`)"
         ),
-        fields: vec![("feature".into(), Value::from(feature))],
+        fields: vec![field("feature", feature)],
     }
 }
 
@@ -285,10 +282,7 @@ mod tests {
             "{}",
             err.message
         );
-        assert_eq!(
-            err.fields[1],
-            ("expected".to_string(), Value::from("a command"))
-        );
+        assert_eq!(err.fields[1], field("expected", "a command"));
     }
 
     #[test]
@@ -296,6 +290,12 @@ mod tests {
         let v = bad_argument("text", "a string");
         assert_eq!(v.code, "js.bad_argument");
         assert_eq!(v.message, "argument `text` must be a string");
-        assert_eq!(v.fields[0], ("argument".to_string(), Value::from("text")));
+        assert_eq!(v.fields[0], field("argument", "text"));
+        let u = unsupported("catalogs passed as JSON", "catalog-json");
+        assert_eq!(
+            u.message,
+            "catalogs passed as JSON are not in this build of keyledger-wasm (cargo feature `catalog-json`)"
+        );
+        assert_eq!(u.fields, vec![field("feature", "catalog-json")]);
     }
 }

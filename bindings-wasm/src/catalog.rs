@@ -2,10 +2,10 @@
 //! in as JSON (the shape `catalog()` returns), checked product by product like `Catalog::add`.
 
 use crate::args;
-use crate::errors::plain;
 #[cfg(feature = "catalog-json")]
 use crate::errors::KeyApiError;
-use keyledger::catalog::{presets, Catalog};
+use crate::plain::Plain;
+use keyledger::catalog::{presets, Catalog, JobLicences, LicenseType, Licensing, Product};
 #[cfg(feature = "catalog-json")]
 use keyledger::format::FormatError;
 use std::sync::OnceLock;
@@ -61,14 +61,58 @@ pub(crate) fn from_arg(
         .transpose()
 }
 
-/// The StorageCraft preset catalog as a plain object: `{products: [{id, name, keyType, ...}]}`
+/// A catalog as a plain object in its serde form: `{products: [{id, name, key_type, ...}]}`,
+/// written field by field (the tests check it equals the serde form).
+pub fn catalog_plain(catalog: &Catalog) -> Plain {
+    Plain::object([("products", Plain::array(catalog.products()))])
+}
+
+impl From<&Product> for Plain {
+    fn from(p: &Product) -> Self {
+        Plain::object([
+            ("id", p.id.get().into()),
+            ("name", (&p.name).into()),
+            ("key_type", (&p.key_type).into()),
+            ("license_type", license_type_name(p.license_type).into()),
+            ("licensing", licensing_name(p.licensing).into()),
+            ("editions", Plain::array(&p.editions)),
+            ("job_licences", Plain::array(&p.job_licences)),
+            ("licences_per_key", p.licences_per_key.into()),
+        ])
+    }
+}
+
+impl From<&JobLicences> for Plain {
+    fn from(j: &JobLicences) -> Self {
+        Plain::object([
+            ("job_type", (&j.job_type).into()),
+            ("count", j.count.into()),
+        ])
+    }
+}
+
+/// The serde name of a licence type.
+fn license_type_name(t: LicenseType) -> &'static str {
+    match t {
+        LicenseType::Msp => "msp",
+        LicenseType::Legacy => "legacy",
+        LicenseType::ImageManager => "image_manager",
+    }
+}
+
+/// The serde name of a licensing model.
+fn licensing_name(l: Licensing) -> &'static str {
+    match l {
+        Licensing::Subscription => "subscription",
+        Licensing::Perpetual => "perpetual",
+    }
+}
+
+/// The StorageCraft preset catalog as a plain object: `{products: [{id, name, key_type, ...}]}`
 /// (field names as in the Rust serde form).
-///
-/// # Errors
-/// None in practice (a coded `format.write` error if it could not be written).
 #[wasm_bindgen(js_name = catalog, unchecked_return_type = "Catalog")]
-pub fn preset_catalog() -> Result<JsValue, JsValue> {
-    plain(preset())
+pub fn preset_catalog() -> JsValue {
+    catalog_plain(preset()).to_js()
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -89,6 +133,36 @@ export interface Catalog {
     products: Product[];
 }
 "#;
+
+#[cfg(test)]
+mod plain_tests {
+    use super::*;
+    use keyledger::catalog::ProductId;
+
+    /// What JS receives from `catalog()` is the serde form, field order included, for every
+    /// licence type and licensing model.
+    #[test]
+    fn catalogs_are_written_as_their_serde_form() {
+        let mut other = Catalog::new();
+        for (id, license_type, licensing) in [
+            (7, LicenseType::Msp, Licensing::Perpetual),
+            (8, LicenseType::Legacy, Licensing::Subscription),
+            (9, LicenseType::ImageManager, Licensing::Perpetual),
+        ] {
+            let mut p = Product::subscription(ProductId::new(id).unwrap(), format!("P\"{id}"));
+            p.license_type = license_type;
+            p.licensing = licensing;
+            p.licences_per_key = 3;
+            other.add(p).unwrap();
+        }
+        for catalog in [preset(), &other, &Catalog::new()] {
+            assert_eq!(
+                serde_json::to_string(&catalog_plain(catalog)).unwrap(),
+                serde_json::to_string(catalog).unwrap()
+            );
+        }
+    }
+}
 
 #[cfg(all(test, feature = "catalog-json"))]
 mod tests {

@@ -6,8 +6,10 @@
 //! variant in camelCase (`position`, `character`, `secretId`, ...). Numbers are plain JS numbers
 //! (every field fits in an `f64` exactly), characters are one-character strings.
 //!
-//! The mapping is a plain Rust value ([`ErrorView`]) so that it is tested natively; only
-//! [`to_js`] touches JavaScript.
+//! The mapping is a plain Rust value ([`ErrorView`], its fields a [`Plain`] tree) so that it is
+//! tested natively; only [`throw`] touches JavaScript. The key and catalog errors' fields are
+//! written by hand (no serde_json in the key-only module); the other modules' errors go through
+//! their serde form ([`serde_fields`]).
 
 use keyledger::catalog::CatalogError;
 use keyledger::format::FormatError;
@@ -17,6 +19,8 @@ use serde::Serialize;
 use serde_json::Value;
 use std::fmt;
 use wasm_bindgen::JsValue;
+
+use crate::plain::{set, Name, Plain};
 
 /// The `name` of every thrown error.
 pub const ERROR_NAME: &str = "KeyledgerError";
@@ -29,7 +33,7 @@ pub struct ErrorView {
     /// The sentence for a person (the Rust `Display`).
     pub message: String,
     /// The fields of the Rust variant, camelCase.
-    pub fields: Vec<(String, Value)>,
+    pub fields: Fields,
 }
 
 /// Names a thrown `Error` already has: a field of the same name is not copied (its fact is in the
@@ -68,45 +72,35 @@ pub trait Coded: fmt::Display + Serialize {
     }
 }
 
-/// The fields of a thrown error: camelCase names and JSON values.
-pub type Fields = Vec<(String, Value)>;
+/// The fields of a thrown error: camelCase names and plain values.
+pub type Fields = Vec<(Name, Plain)>;
 
-fn f(name: &str, value: Value) -> (String, Value) {
-    (name.to_string(), value)
-}
-
-fn num(n: impl Into<u64>) -> Value {
-    Value::from(n.into())
-}
-
-fn size(n: usize) -> Value {
-    Value::from(n as u64)
+/// One field of a thrown error.
+pub fn field(name: &'static str, value: impl Into<Plain>) -> (Name, Plain) {
+    (Name::Borrowed(name), value.into())
 }
 
 fn key_fields(err: &KeyError) -> Fields {
     match err {
-        KeyError::WrongLength { found } => vec![f("found", size(*found))],
+        KeyError::WrongLength { found } => vec![field("found", *found)],
         KeyError::InvalidCharacter {
             position,
             character,
-        } => vec![
-            f("position", size(*position)),
-            f("character", Value::from(character.to_string())),
-        ],
-        KeyError::UnsupportedVersion { version } => vec![f("version", num(*version))],
-        KeyError::UnknownProduct { product } => vec![f("product", num(*product))],
+        } => vec![field("position", *position), field("character", *character)],
+        KeyError::UnsupportedVersion { version } => vec![field("version", *version)],
+        KeyError::UnknownProduct { product } => vec![field("product", *product)],
         KeyError::UnknownSecret { secret_id }
         | KeyError::DuplicateSecret { secret_id }
-        | KeyError::ActiveSecret { secret_id } => vec![f("secretId", num(*secret_id))],
+        | KeyError::ActiveSecret { secret_id } => vec![field("secretId", *secret_id)],
         KeyError::TooManyKeys { requested, max } => {
-            vec![f("requested", num(*requested)), f("max", num(*max))]
+            vec![field("requested", *requested), field("max", *max)]
         }
         KeyError::SerialOutOfRange { serial, max } => {
-            vec![f("serial", num(*serial)), f("max", num(*max))]
+            vec![field("serial", *serial), field("max", *max)]
         }
-        KeyError::WeakSecret { len, min } => vec![f("len", size(*len)), f("min", size(*min))],
+        KeyError::WeakSecret { len, min } => vec![field("len", *len), field("min", *min)],
         KeyError::SecretIdOutOfRange { secret_id, max } => {
-            vec![f("secretId", num(*secret_id)), f("max", num(*max))]
+            vec![field("secretId", *secret_id), field("max", *max)]
         }
         _ => Vec::new(),
     }
@@ -115,13 +109,10 @@ fn key_fields(err: &KeyError) -> Fields {
 fn catalog_fields(err: &CatalogError) -> Fields {
     match err {
         CatalogError::ProductIdOutOfRange { id, max } => {
-            vec![f("id", num(*id)), f("max", num(*max))]
+            vec![field("id", *id), field("max", *max)]
         }
         CatalogError::DuplicateProductId { id, existing } => {
-            vec![
-                f("id", num(*id)),
-                f("existing", Value::from(existing.as_str())),
-            ]
+            vec![field("id", *id), field("existing", existing)]
         }
         // Their `name` would clobber the Error's own `name`: the product name is in the message.
         _ => Vec::new(),
@@ -132,29 +123,55 @@ fn format_fields(err: &FormatError) -> Fields {
     match err {
         // serde_json's own message is already part of the Error's `message`.
         FormatError::Corrupt { line, column, .. } => {
-            vec![f("line", size(*line)), f("column", size(*column))]
+            vec![field("line", *line), field("column", *column)]
         }
-        FormatError::WrongFormat { expected, found } => vec![
-            f("expected", Value::from(expected.as_str())),
-            f("found", Value::from(found.as_str())),
-        ],
+        FormatError::WrongFormat { expected, found } => {
+            vec![field("expected", expected), field("found", found)]
+        }
         FormatError::FutureVersion { found, supported } => {
-            vec![f("found", num(*found)), f("supported", num(*supported))]
+            vec![field("found", *found), field("supported", *supported)]
         }
         _ => Vec::new(),
     }
 }
 
-macro_rules! coded {
-    ($($t:ty),*) => {$(
+impl Coded for Error {
+    fn code(&self) -> &'static str {
+        Error::code(self)
+    }
+}
+
+/// Fields by name, as [`serde_fields`] has them (serde_json's objects are sorted by key). An
+/// insertion sort: an error has at most a few fields, and a generic sort would weigh on the
+/// key-only module.
+fn by_name(mut fields: Fields) -> Fields {
+    for i in 1..fields.len() {
+        let mut j = i;
+        while j > 0 && fields[j - 1].0 > fields[j].0 {
+            fields.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    fields
+}
+
+/// The key, catalog and format errors' fields are written by hand (see [`KeyApiError`]'s), in the
+/// order of [`serde_fields`] (by name), which is how these errors have always been thrown when
+/// not wrapped in a [`KeyApiError`] (whose fields come in declaration order).
+macro_rules! coded_by_hand {
+    ($($t:ty => $fields:ident),*) => {$(
         impl Coded for $t {
             fn code(&self) -> &'static str {
                 <$t>::code(self)
             }
+
+            fn fields(&self) -> Fields {
+                by_name($fields(self))
+            }
         }
     )*};
 }
-coded!(Error, KeyError, CatalogError, FormatError);
+coded_by_hand!(KeyError => key_fields, CatalogError => catalog_fields, FormatError => format_fields);
 
 /// The errors of the key and catalog functions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -246,7 +263,8 @@ pub fn view<E: Coded + ?Sized>(err: &E) -> ErrorView {
 }
 
 /// The fields of an error as its variant serialises: `{"Variant": {fields}}` for a struct variant,
-/// `"Variant"` (no fields) for a unit variant.
+/// `"Variant"` (no fields) for a unit variant. Nested facts (a list of ids, a limit object) become
+/// plain JS values, as `JSON.parse` would make them.
 pub fn serde_fields<E: Serialize + ?Sized>(err: &E) -> Fields {
     match serde_json::to_value(err) {
         Ok(Value::Object(outer)) if outer.len() == 1 => match outer.into_iter().next() {
@@ -254,21 +272,11 @@ pub fn serde_fields<E: Serialize + ?Sized>(err: &E) -> Fields {
                 .into_iter()
                 .map(|(name, value)| (camel_case(&name), value))
                 .filter(|(name, _)| !RESERVED.contains(&name.as_str()))
+                .map(|(name, value)| (Name::Owned(name), Plain::from(value)))
                 .collect(),
             _ => Vec::new(),
         },
         _ => Vec::new(),
-    }
-}
-
-fn field_to_js(value: &Value) -> JsValue {
-    match value {
-        Value::Number(n) => n.as_f64().map_or(JsValue::NULL, JsValue::from_f64),
-        Value::String(s) => JsValue::from_str(s),
-        Value::Bool(b) => JsValue::from_bool(*b),
-        Value::Null => JsValue::NULL,
-        // Nested facts (a list of ids, a limit object): as plain JS values.
-        other => js_sys::JSON::parse(&other.to_string()).unwrap_or(JsValue::NULL),
     }
 }
 
@@ -284,28 +292,13 @@ pub fn coded(err: impl Coded) -> JsValue {
 
 /// The JS `Error` for a view.
 pub fn throw(view: &ErrorView) -> JsValue {
-    let error = js_sys::Error::new(&view.message);
-    error.set_name(ERROR_NAME);
-    // Setting a property on a fresh, extensible Error object cannot fail.
-    let _ = js_sys::Reflect::set(&error, &"code".into(), &view.code.into());
+    let error: JsValue = js_sys::Error::new(&view.message).into();
+    set(&error, "name", &JsValue::from_str(ERROR_NAME));
+    set(&error, "code", &JsValue::from_str(view.code));
     for (name, value) in &view.fields {
-        let _ = js_sys::Reflect::set(&error, &name.as_str().into(), &field_to_js(value));
+        set(&error, name, &value.to_js());
     }
-    error.into()
-}
-
-/// A serde value as a plain JS object (through `JSON.parse`: one crossing, no class wrappers).
-///
-/// # Errors
-/// A coded `format.write` error if the value cannot be written as JSON (never for the binding's
-/// own views).
-pub fn plain<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value).map_err(|e| {
-        coded(FormatError::Write {
-            message: e.to_string(),
-        })
-    })?;
-    js_sys::JSON::parse(&text)
+    error
 }
 
 /// A serde value as a plain JS object, refusing (`js.unsafe_integer`, field `value` as a string)
@@ -332,7 +325,7 @@ pub fn output<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
             return Err(throw(&ErrorView {
                 code: "js.unsafe_integer",
                 message: format!("{n} is beyond 2^53 - 1 and cannot be returned as a JS number"),
-                fields: vec![("value".into(), Value::from(n.to_string()))],
+                fields: vec![field("value", n.to_string())],
             }));
         }
     }
@@ -344,7 +337,7 @@ mod tests {
     use super::*;
     use keyledger::key::ProductKey;
 
-    fn field(v: &ErrorView, name: &str) -> Option<Value> {
+    fn field_of(v: &ErrorView, name: &str) -> Option<Plain> {
         v.fields
             .iter()
             .find(|(n, _)| n == name)
@@ -414,7 +407,24 @@ mod tests {
             hand.sort_by(|a, b| a.0.cmp(&b.0));
             generic.sort_by(|a, b| a.0.cmp(&b.0));
             assert_eq!(hand, generic, "{err:?}");
+            // Unwrapped, the module errors have exactly the serde fields, in their order.
+            let unwrapped = match err {
+                KeyApiError::Key(e) => (e.fields(), serde_fields(e)),
+                KeyApiError::Catalog(e) => (e.fields(), serde_fields(e)),
+                KeyApiError::Format(e) => (e.fields(), serde_fields(e)),
+            };
+            assert_eq!(unwrapped.0, unwrapped.1, "{err:?}");
         }
+        // Wrapped, they come in declaration order.
+        let wrapped: KeyApiError = KeyError::SecretIdOutOfRange {
+            secret_id: 16,
+            max: 15,
+        }
+        .into();
+        assert_eq!(
+            wrapped.fields(),
+            vec![field("secretId", 16u32), field("max", 15u8)]
+        );
     }
 
     #[test]
@@ -422,8 +432,8 @@ mod tests {
         let err: Error = ProductKey::parse("ABCD-EFGH-JKMN-PQRU").unwrap_err().into();
         let v = view(&err);
         assert_eq!(v.code, "key.malformed");
-        assert_eq!(field(&v, "position"), Some(Value::from(19)));
-        assert_eq!(field(&v, "character"), Some(Value::from("U")));
+        assert_eq!(field_of(&v, "position"), Some(Plain::Number(19.0)));
+        assert_eq!(field_of(&v, "character"), Some(Plain::from("U")));
         assert_eq!(v.fields.len(), 2);
         assert_eq!(v.message, err.to_string());
     }
@@ -453,10 +463,13 @@ mod tests {
             let v = view(err);
             assert!(!v.fields.is_empty(), "{err:?} has fields");
             for (name, value) in &v.fields {
-                let n = value
-                    .as_u64()
-                    .unwrap_or_else(|| panic!("{name} is a number"));
-                assert!(n < (1 << 53), "{name} = {n} fits an f64 exactly");
+                let Plain::Number(n) = value else {
+                    panic!("{name} is a number")
+                };
+                assert!(
+                    *n < 9_007_199_254_740_992.0,
+                    "{name} = {n} fits an f64 exactly"
+                );
             }
         }
     }
@@ -480,12 +493,12 @@ mod tests {
         for err in &errors {
             for (name, _) in view(err).fields {
                 assert!(!name.contains('_'), "{name}");
-                assert!(!RESERVED.contains(&name.as_str()));
+                assert!(!RESERVED.contains(&name.as_ref()));
             }
         }
         assert_eq!(
             view(&Error::from(KeyError::UnknownSecret { secret_id: 3 })).fields,
-            vec![("secretId".to_string(), Value::from(3))]
+            vec![field("secretId", 3u8)]
         );
         assert_eq!(camel_case("last_contact_before"), "lastContactBefore");
     }

@@ -1,11 +1,13 @@
 //! Product keys for JavaScript: `checkKey`, `parseKey` and the `Issuer` class.
 //!
 //! Thin: each export calls one core function and turns its answer into a plain object (a view
-//! struct below, written through JSON) or a coded `Error` ([`crate::errors`]).
+//! struct below, written field by field as a [`Plain`] tree) or a coded `Error`
+//! ([`crate::errors`]). The views also serialise (serde), and the tests check both forms agree.
 
 use crate::args;
-use crate::catalog::{from_arg, from_json_js, preset};
-use crate::errors::{coded as to_js, plain, KeyApiError};
+use crate::catalog::{catalog_plain, from_arg, from_json_js, preset};
+use crate::errors::{coded as to_js, KeyApiError};
+use crate::plain::Plain;
 use keyledger::catalog::{Catalog, ProductId};
 use keyledger::key::{check_key, Issuer as CoreIssuer, KeyCheck, ProductKey};
 use serde::Serialize;
@@ -39,13 +41,34 @@ impl From<KeyCheck> for CheckView {
             usable: c.usable,
             code: c.code.as_str(),
             detail: c.detail,
-            key: c.key.map(|k| k.to_string()),
+            key: c.key.map(|k| key_text(&k)),
             product: c.product,
             serial: c.serial,
             position: c.position,
             character: c.character,
         }
     }
+}
+
+impl From<CheckView> for Plain {
+    /// The fields in the order of the serde form.
+    fn from(v: CheckView) -> Self {
+        Plain::object([
+            ("usable", v.usable.into()),
+            ("code", v.code.into()),
+            ("detail", v.detail.into()),
+            ("key", v.key.into()),
+            ("product", v.product.into()),
+            ("serial", v.serial.into()),
+            ("position", v.position.into()),
+            ("character", v.character.into()),
+        ])
+    }
+}
+
+/// A key's canonical text, from its ASCII form (without `core::fmt`).
+pub fn key_text(key: &ProductKey) -> String {
+    key.to_ascii().iter().map(|&b| char::from(b)).collect()
 }
 
 /// A parsed key, as JS sees it.
@@ -67,13 +90,31 @@ pub struct KeyView {
 impl From<ProductKey> for KeyView {
     fn from(k: ProductKey) -> Self {
         KeyView {
-            key: k.to_string(),
+            key: key_text(&k),
             version: k.version(),
             secret_id: k.secret_id(),
             product: k.product().get(),
             serial: k.serial(),
         }
     }
+}
+
+impl From<KeyView> for Plain {
+    /// The fields in the order of the serde form.
+    fn from(v: KeyView) -> Self {
+        Plain::object([
+            ("key", v.key.into()),
+            ("version", v.version.into()),
+            ("secretId", v.secret_id.into()),
+            ("product", v.product.into()),
+            ("serial", v.serial.into()),
+        ])
+    }
+}
+
+/// A view as a JS value.
+fn js(view: impl Into<Plain>) -> JsValue {
+    view.into().to_js()
 }
 
 /// A product id argument (0–63).
@@ -112,7 +153,7 @@ pub fn check_key_js(
 ) -> Result<JsValue, JsValue> {
     let text = args::string(&text, "text")?;
     let catalog = from_arg(&catalog_json, "catalogJson")?;
-    plain(&check_view(&text, catalog.as_ref()))
+    Ok(js(check_view(&text, catalog.as_ref())))
 }
 
 /// `parseKey(text)`: `{key, version, secretId, product, serial}`.
@@ -125,7 +166,7 @@ pub fn parse_key_js(
     #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
 ) -> Result<JsValue, JsValue> {
     let text = args::string(&text, "text")?;
-    plain(&parse_view(&text).map_err(to_js)?)
+    Ok(js(parse_view(&text).map_err(to_js)?))
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -193,10 +234,9 @@ impl JsIssuer {
     /// # Errors
     /// `catalog.product_id_range`, `key.serial_range`.
     pub fn generate_text(&self, product: u32, serial: u32) -> Result<String, KeyApiError> {
-        Ok(self
-            .inner
-            .generate(ProductId::new(product)?, serial)?
-            .to_string())
+        Ok(key_text(
+            &self.inner.generate(ProductId::new(product)?, serial)?,
+        ))
     }
 
     /// A batch of keys' texts.
@@ -213,7 +253,7 @@ impl JsIssuer {
             .inner
             .generate_batch(ProductId::new(product)?, first_serial, quantity)?
             .iter()
-            .map(ProductKey::to_string)
+            .map(key_text)
             .collect())
     }
 
@@ -270,19 +310,21 @@ impl JsIssuer {
     /// # Errors
     /// `key.zero_keys`, `key.too_many` (`requested`, `max`), `key.serial_range`,
     /// `catalog.product_id_range`, `js.bad_argument`.
-    #[wasm_bindgen(js_name = generateBatch)]
+    #[wasm_bindgen(js_name = generateBatch, unchecked_return_type = "string[]")]
     pub fn generate_batch(
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] product: JsValue,
         #[wasm_bindgen(js_name = firstSerial, unchecked_param_type = "number")]
         first_serial: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] quantity: JsValue,
-    ) -> Result<Vec<String>, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let product = args::uint(&product, "product")?;
         let first_serial = args::uint(&first_serial, "firstSerial")?;
         let quantity = args::uint(&quantity, "quantity")?;
-        self.generate_batch_texts(product, first_serial, quantity)
-            .map_err(to_js)
+        let texts = self
+            .generate_batch_texts(product, first_serial, quantity)
+            .map_err(to_js)?;
+        Ok(js(Plain::array(texts)))
     }
 
     /// `verify(text)`: the parsed key (`{key, version, secretId, product, serial}`) if genuine.
@@ -295,7 +337,7 @@ impl JsIssuer {
         #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
     ) -> Result<JsValue, JsValue> {
         let text = args::string(&text, "text")?;
-        plain(&self.verify_view(&text).map_err(to_js)?)
+        Ok(js(self.verify_view(&text).map_err(to_js)?))
     }
 
     /// `check(text)`: like `checkKey`, plus the tag; `usable` means genuine and of a known product.
@@ -308,16 +350,13 @@ impl JsIssuer {
         #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
     ) -> Result<JsValue, JsValue> {
         let text = args::string(&text, "text")?;
-        plain(&self.check_view(&text))
+        Ok(js(self.check_view(&text)))
     }
 
     /// `catalog()`: the catalog in use, as a plain object.
-    ///
-    /// # Errors
-    /// None in practice.
     #[wasm_bindgen(unchecked_return_type = "Catalog")]
-    pub fn catalog(&self) -> Result<JsValue, JsValue> {
-        plain(self.current_catalog())
+    pub fn catalog(&self) -> JsValue {
+        js(catalog_plain(self.current_catalog()))
     }
 
     /// `setCatalog(json)`: checks keys against this catalog (JSON of the shape `catalog()` returns).
@@ -377,12 +416,9 @@ impl JsIssuer {
     }
 
     /// `secretIds()`: the ids held, ascending, as an array of numbers.
-    ///
-    /// # Errors
-    /// None in practice.
     #[wasm_bindgen(js_name = secretIds, unchecked_return_type = "number[]")]
-    pub fn secret_ids(&self) -> Result<JsValue, JsValue> {
-        plain(&self.inner.secret_ids())
+    pub fn secret_ids(&self) -> JsValue {
+        js(Plain::array(self.inner.secret_ids()))
     }
 
     /// `activeSecret`: the id new keys are made under.
@@ -453,6 +489,44 @@ mod tests {
             (false, "key.malformed", Some(19), Some('U'))
         );
         assert_eq!(serde_json::to_value(&v).unwrap()["character"], "U");
+    }
+
+    /// What JS receives (the `Plain` tree) is the serde form of the view, field order included.
+    #[test]
+    fn views_are_written_as_their_serde_form() {
+        let i = issuer();
+        let good = i.generate_text(1, 12).unwrap();
+        let unknown = i.generate_text(9, 5).unwrap();
+        let forged = JsIssuer::create(&[8; 32], 0)
+            .unwrap()
+            .generate_text(2, 3)
+            .unwrap();
+        let mut checks = vec![i.check_view(&good), i.check_view(&forged)];
+        for text in [
+            good.as_str(),
+            unknown.as_str(),
+            "",
+            "ABCD-EFGH",
+            "ABCD-EF!H-JKMN-PQRS",
+            "ABCD-É",
+            "0000-0000-0000-0000",
+        ] {
+            checks.push(check_view(text, None));
+        }
+        for v in checks {
+            let serde = serde_json::to_string(&v).unwrap();
+            assert_eq!(serde_json::to_string(&Plain::from(v)).unwrap(), serde);
+        }
+        let parsed = parse_view(&good).unwrap();
+        assert_eq!(
+            serde_json::to_string(&Plain::from(parsed.clone())).unwrap(),
+            serde_json::to_string(&parsed).unwrap()
+        );
+        assert_eq!(key_text(&ProductKey::parse(&good).unwrap()), good);
+        assert_eq!(
+            serde_json::to_string(&Plain::array(i.core().secret_ids())).unwrap(),
+            "[0]"
+        );
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub mod errors;
 pub mod key;
 #[cfg(feature = "full")]
 pub mod ledger;
+pub mod plain;
 #[cfg(feature = "full")]
 pub mod quota;
 #[cfg(feature = "full")]
