@@ -296,7 +296,33 @@ impl Serialize for Plain {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// Strings made of the characters JSON escaping is about: controls, quotes, backslashes,
+    /// characters beyond the BMP and the line separators JSON allows raw.
+    const HARD: &str = "[\\x00-\\x1f\"\\\\/a\u{7f}\u{e9}\u{1F600}\u{2028}\u{2029}]{0,24}";
+
+    proptest! {
+        /// Any string (as a value and as a field name) and any safe integer come back exactly as
+        /// written, read by a real JSON parser.
+        #[test]
+        fn any_string_and_safe_integer_read_back(
+            text in prop_oneof![any::<String>(), HARD],
+            name in prop_oneof![any::<String>(), HARD],
+            n in -9_007_199_254_740_991i64..=9_007_199_254_740_991,
+        ) {
+            let p = Plain::Object(vec![
+                (Name::Owned(name.clone()), Plain::String(text.clone())),
+                (Name::Borrowed("n"), Plain::Number(n as f64)),
+            ]);
+            let mut out = String::new();
+            prop_assert!(p.write_json(&mut out));
+            let read: serde_json::Value = serde_json::from_str(&out).unwrap();
+            prop_assert_eq!(read.get(name.as_str()).and_then(|v| v.as_str()), Some(text.as_str()));
+            prop_assert_eq!(read.get("n").and_then(|v| v.as_i64()), Some(n));
+        }
+    }
 
     #[test]
     fn serialises_as_the_json_it_stands_for() {
