@@ -65,8 +65,8 @@ for dir in "$PKG/pkg-node" "$PKG/www/pkg-full" "$PKG/www/pkg"; do
   "$WASM_OPT" -Oz --strip-debug --strip-producers "$dir/keyledger_wasm_bg.wasm" -o "$dir/keyledger_wasm_bg.wasm"
 done
 
-say "imports and size, gzipped (regression budgets; the issue's goals, 40 and 200 KiB, are reported)"
-node "$PKG/tests/inspect.mjs" "$PKG/www/pkg/keyledger_wasm_bg.wasm=36:40" "$PKG/www/pkg-full/keyledger_wasm_bg.wasm=660:200"
+say "imports and size, gzipped (regression budgets in KiB fail the run; the issue's goals, 40 and 200 KB, are reported)"
+node "$PKG/tests/inspect.mjs" "$PKG/www/pkg/keyledger_wasm_bg.wasm=36:40" "$PKG/www/pkg-full/keyledger_wasm_bg.wasm=530:200"
 
 say "TypeScript: a consumer of every export, type-checked (tsc --noEmit)"
 (cd "$PKG" && node_modules/.bin/tsc -p tests/ts/tsconfig.json)

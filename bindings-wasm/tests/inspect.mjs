@@ -1,7 +1,8 @@
 // Checks built modules: no import from `env` (a stray libc/clock dependency), prints the size raw
 // and gzipped, and fails when a module is over its gzipped budget.
-// Usage: node inspect.mjs file.wasm[=budgetKiB[:goalKiB]]... (the budget fails the run; a goal
-// that is not met yet is reported, see benches/README.md).
+// Usage: node inspect.mjs file.wasm[=budgetKiB[:goalKB]]... The budget (KiB, 1024 bytes) is a
+// regression limit that fails the run; the goal is the issue's, in KB as it states them (1000 bytes,
+// the stricter reading), and is reported as met or not (see benches/README.md).
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 
@@ -15,7 +16,8 @@ for (const arg of process.argv.slice(2)) {
   const fromEnv = imports.filter((i) => i.module === 'env');
   const gz = zlib.gzipSync(bytes, { level: 9 }).length;
   const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
-  const limit = budget === undefined ? '' : ` (budget ${budget} KiB${goal ? `, goal ${goal} KiB: ${gz <= goal * 1024 ? 'met' : 'NOT met yet'}` : ''})`;
+  const goalText = goal ? `, goal ${goal} KB = ${goal * 1000} bytes: ${gz <= goal * 1000 ? 'met' : 'NOT met'}` : '';
+  const limit = budget === undefined ? '' : ` (budget ${budget} KiB${goalText})`;
   console.log(`${file}: ${bytes.length} bytes (${kb(bytes.length)}), gzip -9 ${gz} bytes (${kb(gz)})${limit}; ${imports.length} imports`);
   if (fromEnv.length > 0) {
     failed = true;
