@@ -2,7 +2,8 @@
 //!
 //! Billing reads [`LicenceHistory`] values (one per licence, from the ledger or built by hand) and
 //! never changes them. The pieces:
-//! - [`Month`] and [`MonthBounds`]: calendar months in an IANA time zone, DST-correct day boundaries.
+//! - [`Month`] and [`MonthBounds`]: calendar months in an IANA time zone, DST-correct day boundaries;
+//!   [`Zone`]: the zones themselves, from the bundled IANA Time Zone Database.
 //! - [`BillingRule`]: which licences are billed — any day (default), more than N days
 //!   ([`BillingRule::STORAGECRAFT`] = more than 14), prorated, end-of-month snapshot, peak at once.
 //! - [`PriceList`] and [`Rounding`]: exact decimal prices, one currency, each line rounded once.
