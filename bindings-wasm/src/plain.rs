@@ -266,14 +266,11 @@ impl Serialize for Plain {
         match self {
             Plain::Null => s.serialize_unit(),
             Plain::Bool(b) => s.serialize_bool(*b),
-            Plain::Number(n) if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 => {
-                if *n < 0.0 {
-                    s.serialize_i64(*n as i64)
-                } else {
-                    s.serialize_u64(*n as u64)
-                }
-            }
-            Plain::Number(n) => s.serialize_f64(*n),
+            Plain::Number(n) => match safe_integer(*n) {
+                Some(i) if i < 0 => s.serialize_i64(i),
+                Some(i) => s.serialize_u64(i.unsigned_abs()),
+                None => s.serialize_f64(*n),
+            },
             Plain::String(text) => s.serialize_str(text),
             Plain::Array(items) => {
                 let mut seq = s.serialize_seq(Some(items.len()))?;
