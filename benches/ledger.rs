@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use keyledger::catalog::presets;
 use keyledger::key::Issuer;
-use keyledger::license::{Ledger, LedgerCommand, LedgerEvent, LedgerEventKind, LicenceId};
+use keyledger::licence::{Ledger, LedgerCommand, LedgerEvent, LedgerEventKind, LicenceId};
 use keyledger::lifecycle::LifecyclePolicy;
 use keyledger::org::{AccountId, Container};
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use keyledger::billing::{BillingDetail, Month};
 use keyledger::catalog::{presets, ProductId};
 use keyledger::key::{check_key, Issuer, ProductKey};
-use keyledger::license::{HistoryKind, KeyStatus, Ledger, LedgerCommand};
+use keyledger::licence::{HistoryKind, KeyStatus, Ledger, LedgerCommand};
 use keyledger::lifecycle::LifecyclePolicy;
 use keyledger::org::{AccountId, Container, SiteId};
 

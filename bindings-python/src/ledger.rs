@@ -2,7 +2,7 @@
 
 use crate::errors::{bad_argument, from_json, instant, policy_arg, to_json, to_py};
 use crate::key::{catalog_arg, key_arg, product_arg, NativeIssuer};
-use keyledger::license::{offline, Applied, Ledger, LedgerCommand, LedgerEvent};
+use keyledger::licence::{offline, Applied, Ledger, LedgerCommand, LedgerEvent};
 use keyledger::org::Container;
 use pyo3::prelude::*;
 

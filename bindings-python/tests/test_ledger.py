@@ -74,10 +74,10 @@ def test_errors_leave_the_ledger_untouched():
     before = ledger.to_json()
     other = ISSUER.generate(kl.SHADOWPROTECT_MSP, 999)
     cases = [
-        (lambda: ledger.call_home(other, "m1", now=day(1)), kl.LicenseError, "license.unknown_key"),
-        (lambda: ledger.call_home(key, "m9", now=day(1)), kl.LicenseError, "license.not_activated"),
-        (lambda: ledger.activate(key, "m2", "a", "b", edition="Server", now=day(1)), kl.LicenseError, "license.licence_limit"),
-        (lambda: ledger.reactivate(key, now=day(1)), kl.LicenseError, "license.nothing_to_reactivate"),
+        (lambda: ledger.call_home(other, "m1", now=day(1)), kl.LicenceError, "licence.unknown_key"),
+        (lambda: ledger.call_home(key, "m9", now=day(1)), kl.LicenceError, "licence.not_activated"),
+        (lambda: ledger.activate(key, "m2", "a", "b", edition="Server", now=day(1)), kl.LicenceError, "licence.licence_limit"),
+        (lambda: ledger.reactivate(key, now=day(1)), kl.LicenceError, "licence.nothing_to_reactivate"),
         (lambda: ledger.execute({"type": "bogus"}, day(1)), kl.ArgumentError, "py.bad_argument"),
         (lambda: ledger.call_home(key, "m1", now=datetime(2026, 9, 2)), kl.NaiveDatetimeError, "py.naive_datetime"),
         (lambda: ledger.status("ABCD", T0), kl.MalformedKeyError, "key.malformed"),
@@ -87,7 +87,7 @@ def test_errors_leave_the_ledger_untouched():
             call()
         assert e.value.code == code
         assert ledger.to_json() == before
-    with pytest.raises(kl.LicenseError) as e:
+    with pytest.raises(kl.LicenceError) as e:
         ledger.call_home(other, "m1", now=day(1))
     assert e.value.key == str(other)
     with pytest.raises(kl.FormatError) as e:
@@ -111,15 +111,15 @@ def test_events_replay_and_are_idempotent():
     assert copy.apply(out["events"][0]) == "duplicate"
     assert copy.to_json() == ledger.to_json()
     bad = dict(out["events"][0], kind=dict(out["events"][0]["kind"], machine="other"))
-    with pytest.raises(kl.LicenseError) as e:
+    with pytest.raises(kl.LicenceError) as e:
         copy.apply(bad)
-    assert e.value.code == "license.event_conflict"
+    assert e.value.code == "licence.event_conflict"
 
 
 def test_validate_and_licence_histories():
     ledger, key = one_active()
     v = ledger.validate(ISSUER, str(key), day(8))
-    assert (v.usable, v.code, v.next_change) == (True, "license.late", day(14) + timedelta(seconds=1))
+    assert (v.usable, v.code, v.next_change) == (True, "licence.late", day(14) + timedelta(seconds=1))
     assert ledger.validate(ISSUER, "nonsense", T0).code == "key.malformed"
     (h,) = ledger.licence_histories(day(40))
     assert [s["state"] for s in h["spans"]] == ["active", "late", "disabled", "deactivated"]
@@ -207,7 +207,7 @@ def test_offline_certificates_and_clock_rollback():
     assert e.value.code == "offline.expired"
     with pytest.raises(kl.OfflineError):
         kl.verify_certificate({3: signer.verifying_key}, text[:-2] + "00", "m1", day(1))
-    with pytest.raises(kl.LicenseError):
+    with pytest.raises(kl.LicenceError):
         ledger.issue_certificate(signer, key, "m9", now=day(1))
     hw = day(10)
     assert kl.check_clock(hw, hw - timedelta(hours=24)) == hw

@@ -5,7 +5,7 @@ use crate::args;
 #[cfg(feature = "catalog-json")]
 use crate::errors::KeyApiError;
 use crate::plain::Plain;
-use keyledger::catalog::{presets, Catalog, JobLicences, LicenseType, Licensing, Product};
+use keyledger::catalog::{presets, Catalog, JobLicences, LicenceType, Licensing, Product};
 #[cfg(feature = "catalog-json")]
 use keyledger::format::FormatError;
 use std::sync::OnceLock;
@@ -73,7 +73,7 @@ impl From<&Product> for Plain {
             ("id", p.id.get().into()),
             ("name", (&p.name).into()),
             ("key_type", (&p.key_type).into()),
-            ("license_type", license_type_name(p.license_type).into()),
+            ("licence_type", licence_type_name(p.licence_type).into()),
             ("licensing", licensing_name(p.licensing).into()),
             ("editions", Plain::array(&p.editions)),
             ("job_licences", Plain::array(&p.job_licences)),
@@ -92,11 +92,11 @@ impl From<&JobLicences> for Plain {
 }
 
 /// The serde name of a licence type.
-fn license_type_name(t: LicenseType) -> &'static str {
+fn licence_type_name(t: LicenceType) -> &'static str {
     match t {
-        LicenseType::Msp => "msp",
-        LicenseType::Legacy => "legacy",
-        LicenseType::ImageManager => "image_manager",
+        LicenceType::Msp => "msp",
+        LicenceType::Legacy => "legacy",
+        LicenceType::ImageManager => "image_manager",
     }
 }
 
@@ -122,7 +122,7 @@ export interface Product {
     id: number;
     name: string;
     key_type: string;
-    license_type: "msp" | "legacy" | "image_manager";
+    licence_type: "msp" | "legacy" | "image_manager";
     licensing: "subscription" | "perpetual";
     editions: string[];
     job_licences: { job_type: string; count: number }[];
@@ -144,13 +144,13 @@ mod plain_tests {
     #[test]
     fn catalogs_are_written_as_their_serde_form() {
         let mut other = Catalog::new();
-        for (id, license_type, licensing) in [
-            (7, LicenseType::Msp, Licensing::Perpetual),
-            (8, LicenseType::Legacy, Licensing::Subscription),
-            (9, LicenseType::ImageManager, Licensing::Perpetual),
+        for (id, licence_type, licensing) in [
+            (7, LicenceType::Msp, Licensing::Perpetual),
+            (8, LicenceType::Legacy, Licensing::Subscription),
+            (9, LicenceType::ImageManager, Licensing::Perpetual),
         ] {
             let mut p = Product::subscription(ProductId::new(id).unwrap(), format!("P\"{id}"));
-            p.license_type = license_type;
+            p.licence_type = licence_type;
             p.licensing = licensing;
             p.licences_per_key = 3;
             other.add(p).unwrap();
@@ -177,8 +177,8 @@ mod tests {
     #[test]
     fn json_catalogs_get_the_same_checks_as_add() {
         let dup = r#"{"products":[
-            {"id":5,"name":"A","key_type":"A","license_type":"msp","licensing":"subscription","editions":[],"job_licences":[],"licences_per_key":1},
-            {"id":5,"name":"B","key_type":"B","license_type":"msp","licensing":"subscription","editions":[],"job_licences":[],"licences_per_key":1}
+            {"id":5,"name":"A","key_type":"A","licence_type":"msp","licensing":"subscription","editions":[],"job_licences":[],"licences_per_key":1},
+            {"id":5,"name":"B","key_type":"B","licence_type":"msp","licensing":"subscription","editions":[],"job_licences":[],"licences_per_key":1}
         ]}"#;
         assert_eq!(
             from_json(dup).unwrap_err().code(),

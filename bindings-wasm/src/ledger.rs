@@ -10,7 +10,7 @@ use crate::key::JsIssuer;
 use crate::time::{instant, optional_instant};
 use keyledger::catalog::{presets, Catalog};
 use keyledger::key::ProductKey;
-use keyledger::license::{offline, Applied, Ledger, LedgerCommand, LedgerEvent};
+use keyledger::licence::{offline, Applied, Ledger, LedgerCommand, LedgerEvent};
 use keyledger::lifecycle::LifecyclePolicy;
 use keyledger::org::Container;
 use serde::Deserialize;
@@ -62,7 +62,7 @@ impl JsLedger {
     /// otherwise.
     ///
     /// # Errors
-    /// `license.invalid_policy`, `js.bad_argument`.
+    /// `licence.invalid_policy`, `js.bad_argument`.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "LedgerOptions")] options: JsValue,
@@ -102,8 +102,8 @@ impl JsLedger {
     /// recorded them.
     ///
     /// # Errors
-    /// `license.event_gap`, `license.event_conflict` and the other refusals of `apply`,
-    /// `license.invalid_policy`, `js.bad_argument`.
+    /// `licence.event_gap`, `licence.event_conflict` and the other refusals of `apply`,
+    /// `licence.invalid_policy`, `js.bad_argument`.
     pub fn replay(
         #[wasm_bindgen(unchecked_param_type = "LedgerEvent[] | string")] events: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "LedgerOptions")] options: JsValue,
@@ -120,7 +120,7 @@ impl JsLedger {
     /// decision is set for a call-home: what the product does). A refused command changes nothing.
     ///
     /// # Errors
-    /// The ledger's coded errors (`license.unknown_key`, `license.all_licences_in_use`, ...),
+    /// The ledger's coded errors (`licence.unknown_key`, `licence.all_licences_in_use`, ...),
     /// `org.*`, `js.bad_argument` for a command of the wrong shape or a bad `now`.
     #[wasm_bindgen(unchecked_return_type = "Outcome")]
     pub fn execute(
@@ -152,7 +152,7 @@ impl JsLedger {
     /// applied (same id, same content).
     ///
     /// # Errors
-    /// `license.event_gap`, `license.event_conflict`, `js.bad_argument`.
+    /// `licence.event_gap`, `licence.event_conflict`, `js.bad_argument`.
     #[wasm_bindgen(unchecked_return_type = "\"new\" | \"duplicate\"")]
     pub fn apply(
         &mut self,
@@ -242,7 +242,7 @@ impl JsLedger {
     /// `status(key, now)`: the console's Product Key Detail pane for one key.
     ///
     /// # Errors
-    /// `license.unknown_key`, key parse errors, `js.bad_argument`.
+    /// `licence.unknown_key`, key parse errors, `js.bad_argument`.
     #[wasm_bindgen(unchecked_return_type = "KeyStatus")]
     pub fn status(
         &self,
@@ -281,7 +281,7 @@ impl JsLedger {
     /// `history(key, now)`: the key's activation history, oldest first.
     ///
     /// # Errors
-    /// `license.unknown_key`, key parse errors, `js.bad_argument`.
+    /// `licence.unknown_key`, key parse errors, `js.bad_argument`.
     #[wasm_bindgen(unchecked_return_type = "HistoryEntry[]")]
     pub fn history(
         &self,
@@ -338,7 +338,7 @@ impl JsLedger {
     /// call-home certificate (`klcert1.…`) for a live licence of the key on `machine`.
     ///
     /// # Errors
-    /// `license.unknown_key`, `license.not_active`, `offline.bad_validity`, `js.bad_argument`.
+    /// `licence.unknown_key`, `licence.not_active`, `offline.bad_validity`, `js.bad_argument`.
     #[wasm_bindgen(js_name = issueCertificate)]
     pub fn issue_certificate(
         &self,

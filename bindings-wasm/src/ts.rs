@@ -48,7 +48,7 @@ export interface LicenceStatus {
 }
 /** The console's Product Key Detail pane. */
 export interface KeyStatus {
-    key: string; product: string; product_type: string; license_type: string;
+    key: string; product: string; product_type: string; licence_type: string;
     licences: number; licences_in_use: number; account: string; site: string | null;
     state: LicenceState; detail: string; next_change: string | null; runs: LicenceStatus[];
 }

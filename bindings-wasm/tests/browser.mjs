@@ -236,7 +236,7 @@ async function consoleStory(page, watch) {
     await page.locator('#act-edition').selectOption('Desktop');
     await page.locator('#act-machine').fill('');
     await page.locator('#activate').click();
-    assertEqual((await message()).startsWith('license.empty_field'), true, await message());
+    assertEqual((await message()).startsWith('licence.empty_field'), true, await message());
     assertEqual(JSON.stringify(await rows()), JSON.stringify(before), 'table unchanged');
   });
   await check('console: October Billing Detail, priced, and its CSV download', async () => {

@@ -44,9 +44,9 @@ test('deactivate, reactivate and history; refused commands change nothing', () =
   const before = ledger.toJson();
   throwsCoded(
     () => ledger.execute({ type: 'activate', key: keys[0], machine: 'other', msp_name: 'MSP', customer_name: 'C', edition: 'Server' }, now),
-    'license.licence_limit',
+    'licence.licence_limit',
   );
-  throwsCoded(() => ledger.execute({ type: 'call_home', key: keys[0], machine: 'nobody' }, now), 'license.not_activated');
+  throwsCoded(() => ledger.execute({ type: 'call_home', key: keys[0], machine: 'nobody' }, now), 'licence.not_activated');
   throwsCoded(() => ledger.execute({ type: 'fly' }, now), 'js.bad_argument', { argument: 'command' });
   throwsCoded(() => ledger.execute({ type: 'call_home', key: keys[0], machine: 'a' }, '2026-10-01'), 'js.bad_argument', {
     argument: 'now',
@@ -94,7 +94,7 @@ test('state and events round-trip; replay equals the state; apply is idempotent'
   const text = kl.eventsToJson(events);
   assert.deepEqual(kl.eventsFromJson(text), events);
   assert.equal(kl.Ledger.replay(kl.eventsFromJson(text)).toJson(), second.toJson());
-  throwsCoded(() => replayed.apply({ ...events[1], id: 5 }), 'license.event_gap');
+  throwsCoded(() => replayed.apply({ ...events[1], id: 5 }), 'licence.event_gap');
   throwsCoded(() => kl.Ledger.fromJson('{nope'), 'format.corrupt');
   throwsCoded(() => kl.eventsFromJson(42), 'js.bad_argument');
   assert.ok(ledger.decide({ type: 'call_home', key: keys[0], machine: 'a' }, plusDays(T0, 31)).length >= 1);
@@ -102,7 +102,7 @@ test('state and events round-trip; replay equals the state; apply is idempotent'
   assert.deepEqual(ledger.policy(), { late_after_seconds: 604800, disabled_after_seconds: 1209600, lapse_after_seconds: 2592000 });
   throwsCoded(
     () => new kl.Ledger({ policy: { late_after_seconds: 5, disabled_after_seconds: 4, lapse_after_seconds: 9 } }),
-    'license.invalid_policy',
+    'licence.invalid_policy',
   );
   throwsCoded(() => new kl.Ledger({ colour: 'red' }), 'js.bad_argument', { argument: 'options' });
 });

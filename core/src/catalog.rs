@@ -143,7 +143,7 @@ pub enum Licensing {
 /// The "License Type" column of the console: MSP, Legacy or ImageManager.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum LicenseType {
+pub enum LicenceType {
     /// A subscription (SP MSP) key for the main product.
     Msp,
     /// A perpetual key from before the subscription model.
@@ -152,18 +152,18 @@ pub enum LicenseType {
     ImageManager,
 }
 
-impl LicenseType {
+impl LicenceType {
     /// The label the console shows.
     ///
     /// ```
-    /// # use keyledger::catalog::LicenseType;
-    /// assert_eq!(LicenseType::ImageManager.label(), "ImageManager");
+    /// # use keyledger::catalog::LicenceType;
+    /// assert_eq!(LicenceType::ImageManager.label(), "ImageManager");
     /// ```
     pub fn label(self) -> &'static str {
         match self {
-            LicenseType::Msp => "MSP",
-            LicenseType::Legacy => "Legacy",
-            LicenseType::ImageManager => "ImageManager",
+            LicenceType::Msp => "MSP",
+            LicenceType::Legacy => "Legacy",
+            LicenceType::ImageManager => "ImageManager",
         }
     }
 }
@@ -187,7 +187,8 @@ pub struct Product {
     /// The key-type group this product is reported under (e.g. "SP MSP ShadowProtect").
     pub key_type: String,
     /// MSP, Legacy or ImageManager.
-    pub license_type: LicenseType,
+    #[serde(alias = "license_type")]
+    pub licence_type: LicenceType,
     /// Subscription or perpetual.
     pub licensing: Licensing,
     /// Editions an activation may name; the edition found at activation sets the fee. May be empty.
@@ -214,7 +215,7 @@ impl Product {
             id,
             key_type: name.clone(),
             name,
-            license_type: LicenseType::Msp,
+            licence_type: LicenceType::Msp,
             licensing: Licensing::Subscription,
             editions: Vec::new(),
             job_licences: Vec::new(),
@@ -363,7 +364,7 @@ pub mod presets {
                 id: SHADOWPROTECT_MSP,
                 name: "ShadowProtect for MSP".into(),
                 key_type: "SP MSP ShadowProtect".into(),
-                license_type: LicenseType::Msp,
+                licence_type: LicenceType::Msp,
                 licensing: Licensing::Subscription,
                 editions: editions(),
                 job_licences: Vec::new(),
@@ -373,7 +374,7 @@ pub mod presets {
                 id: IMAGEMANAGER,
                 name: "ImageManager".into(),
                 key_type: "SP MSP ImageManager".into(),
-                license_type: LicenseType::ImageManager,
+                licence_type: LicenceType::ImageManager,
                 licensing: Licensing::Subscription,
                 editions: vec!["IME".into()],
                 job_licences: jobs(),
@@ -383,7 +384,7 @@ pub mod presets {
                 id: LEGACY_SHADOWPROTECT,
                 name: "Legacy ShadowProtect".into(),
                 key_type: "Legacy ShadowProtect".into(),
-                license_type: LicenseType::Legacy,
+                licence_type: LicenceType::Legacy,
                 licensing: Licensing::Perpetual,
                 editions: editions(),
                 job_licences: Vec::new(),
@@ -393,7 +394,7 @@ pub mod presets {
                 id: LEGACY_IMAGEMANAGER,
                 name: "Legacy ImageManager".into(),
                 key_type: "Legacy ImageManager".into(),
-                license_type: LicenseType::Legacy,
+                licence_type: LicenceType::Legacy,
                 licensing: Licensing::Perpetual,
                 editions: vec!["IME".into()],
                 job_licences: jobs(),

@@ -4,8 +4,8 @@ use crate::billing::BillingError;
 use crate::catalog::CatalogError;
 use crate::format::FormatError;
 use crate::key::KeyError;
-use crate::license::offline::OfflineError;
-use crate::license::LicenseError;
+use crate::licence::offline::OfflineError;
+use crate::licence::LicenceError;
 use crate::org::OrgError;
 use crate::quota::QuotaError;
 
@@ -33,7 +33,7 @@ pub enum Error {
     Org(#[from] OrgError),
     /// A licence-ledger error.
     #[error(transparent)]
-    License(#[from] LicenseError),
+    Licence(#[from] LicenceError),
     /// An offline-certificate or clock error.
     #[error(transparent)]
     Offline(#[from] OfflineError),
@@ -61,7 +61,7 @@ impl Error {
             Error::Catalog(e) => e.code(),
             Error::Format(e) => e.code(),
             Error::Org(e) => e.code(),
-            Error::License(e) => e.code(),
+            Error::Licence(e) => e.code(),
             Error::Offline(e) => e.code(),
             Error::Quota(e) => e.code(),
             Error::Billing(e) => e.code(),

@@ -17,7 +17,7 @@
 //! - [`key`]: product keys — deterministic generation from an issuer secret, lenient parsing, a
 //!   public typo check, a truncated HMAC tag, validation as a value.
 //! - [`org`]: accounts and sites, the containers of product keys.
-//! - [`license`]: the licence ledger — activation, daily call-home, the 7/14/30-day thresholds,
+//! - [`licence`]: the licence ledger — activation, daily call-home, the 7/14/30-day thresholds,
 //!   deactivation, reactivation, legacy keys, activation history, status views, validation.
 //! - [`lifecycle`]: licence states and the 7/14/30-day thresholds, shared by ledger and billing.
 //! - [`quota`]: subscriptions with licence and GB pools, users, licences, groups, sync, partners and
@@ -48,7 +48,7 @@ pub mod error;
 pub mod format;
 pub(crate) mod hash;
 pub mod key;
-pub mod license;
+pub mod licence;
 pub mod lifecycle;
 pub mod org;
 pub mod quota;

@@ -4,9 +4,9 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use keyledger::catalog::presets;
 use keyledger::key::{CheckCode, Issuer, ProductKey};
-use keyledger::license::{
+use keyledger::licence::{
     Applied, CallHomeDecision, HistoryKind, Ledger, LedgerCommand, LedgerEvent, LedgerEventKind,
-    LicenseError,
+    LicenceError,
 };
 use keyledger::lifecycle::{LicenceState, LifecyclePolicy};
 use keyledger::org::{AccountId, Container, OrgError, SiteId};
@@ -169,7 +169,7 @@ fn deactivation_is_pending_until_the_next_call_home_then_final() {
     let err = l
         .execute(LedgerCommand::Deactivate { key, machine: None }, at)
         .unwrap_err();
-    assert_eq!(err.code(), "license.nothing_to_deactivate");
+    assert_eq!(err.code(), "licence.nothing_to_deactivate");
     let out = l.execute(call(key, "m1"), at + days(1)).unwrap();
     assert_eq!(out.decision, Some(CallHomeDecision::Deactivated));
     let s = l.status(&key, at + days(1)).unwrap();
@@ -230,7 +230,7 @@ fn reactivating_a_pending_deactivation_cancels_it() {
             t0() + days(2),
         )
         .unwrap_err();
-    assert_eq!(err.code(), "license.nothing_to_reactivate");
+    assert_eq!(err.code(), "licence.nothing_to_reactivate");
 }
 
 #[test]
@@ -239,14 +239,14 @@ fn a_key_with_n_licences_holds_at_most_n_activations() {
     let err = l.execute(activate(key, "m2"), t0() + days(1)).unwrap_err();
     assert_eq!(
         err,
-        Error::License(LicenseError::LicenceLimit {
+        Error::Licence(LicenceError::LicenceLimit {
             key,
             licences: 1,
             in_use: 1
         })
     );
     let err = l.execute(activate(key, "m1"), t0() + days(1)).unwrap_err();
-    assert_eq!(err.code(), "license.already_active");
+    assert_eq!(err.code(), "licence.already_active");
     // Once the first licence has lapsed the seat is free.
     l.execute(activate(key, "m2"), t0() + days(31)).unwrap();
     assert_eq!(l.status(&key, t0() + days(31)).unwrap().licences_in_use, 1);
@@ -300,9 +300,9 @@ fn legacy_keys_have_a_static_status() {
         LicenceState::Active
     );
     let err = l.execute(call(key, "m"), t0()).unwrap_err();
-    assert_eq!(err.code(), "license.wrong_licensing");
+    assert_eq!(err.code(), "licence.wrong_licensing");
     let s = l.status(&key, t0()).unwrap();
-    assert_eq!(s.license_type, "Legacy");
+    assert_eq!(s.licence_type, "Legacy");
     l.execute(
         LedgerCommand::SetLegacyStatus { key, active: false },
         t0() + days(1),
@@ -461,17 +461,17 @@ fn bad_input_is_a_typed_error_and_leaves_the_ledger_untouched() {
         .keys[0];
     let before = l.to_json().unwrap();
     let cases: Vec<(LedgerCommand, DateTime<Utc>, &str)> = vec![
-        (call(other, "m1"), t0(), "license.unknown_key"),
+        (call(other, "m1"), t0(), "licence.unknown_key"),
         (
             call(unactivated, "m1"),
             t0() + days(2),
-            "license.not_activated",
+            "licence.not_activated",
         ),
-        (call(key, "m9"), t0(), "license.not_activated"),
+        (call(key, "m9"), t0(), "licence.not_activated"),
         (
             activate(unactivated, "m1"),
             t0(),
-            "license.before_key_existed",
+            "licence.before_key_existed",
         ),
         (
             LedgerCommand::Activate {
@@ -483,7 +483,7 @@ fn bad_input_is_a_typed_error_and_leaves_the_ledger_untouched() {
                 edition: None,
             },
             t0() + days(2),
-            "license.empty_field",
+            "licence.empty_field",
         ),
         (
             LedgerCommand::Activate {
@@ -495,7 +495,7 @@ fn bad_input_is_a_typed_error_and_leaves_the_ledger_untouched() {
                 edition: Some("Workstation".into()),
             },
             t0() + days(2),
-            "license.unknown_edition",
+            "licence.unknown_edition",
         ),
         (
             LedgerCommand::MoveKey {
@@ -521,7 +521,7 @@ fn bad_input_is_a_typed_error_and_leaves_the_ledger_untouched() {
                 keys: vec![key],
             },
             t0(),
-            "license.product_mismatch",
+            "licence.product_mismatch",
         ),
         (
             LedgerCommand::RecordKeys {
@@ -530,12 +530,12 @@ fn bad_input_is_a_typed_error_and_leaves_the_ledger_untouched() {
                 keys: vec![key],
             },
             t0(),
-            "license.duplicate_key",
+            "licence.duplicate_key",
         ),
         (
             LedgerCommand::Reactivate { key, machine: None },
             t0(),
-            "license.nothing_to_reactivate",
+            "licence.nothing_to_reactivate",
         ),
     ];
     for (cmd, at, code) in cases {
@@ -616,19 +616,19 @@ fn events_are_idempotent_conflicts_and_gaps_are_errors() {
     }
     assert_eq!(
         copy.apply(&changed),
-        Err(LicenseError::EventConflict { id: 1 })
+        Err(LicenceError::EventConflict { id: 1 })
     );
     let mut moved_call = log[2].clone();
     moved_call.at += days(3);
     assert_eq!(
         copy.apply(&moved_call),
-        Err(LicenseError::EventConflict { id: 2 })
+        Err(LicenceError::EventConflict { id: 2 })
     );
     let mut gap = log[2].clone();
     gap.id = 9;
     assert_eq!(
         copy.apply(&gap),
-        Err(LicenseError::EventGap {
+        Err(LicenceError::EventGap {
             expected: 3,
             found: 9
         })

@@ -5,7 +5,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use keyledger::catalog::presets;
 use keyledger::key::{Issuer, ProductKey};
-use keyledger::license::{Ledger, LedgerCommand, LedgerEvent};
+use keyledger::licence::{Ledger, LedgerCommand, LedgerEvent};
 use keyledger::lifecycle::LifecyclePolicy;
 use keyledger::org::{AccountId, Container, SiteId};
 use libfuzzer_sys::fuzz_target;

@@ -32,7 +32,7 @@ from ._errors import (
     CatalogError,
     FormatError,
     KeyledgerError,
-    LicenseError,
+    LicenceError,
     MalformedKeyError,
     NaiveDatetimeError,
     NotGenuineError,
@@ -48,7 +48,7 @@ from ._errors import (
 __version__: str = _native.__version__
 
 __all__ = [
-    "ArgumentError", "BillingError", "CatalogError", "FormatError", "KeyledgerError", "LicenseError",
+    "ArgumentError", "BillingError", "CatalogError", "FormatError", "KeyledgerError", "LicenceError",
     "MalformedKeyError", "NaiveDatetimeError", "NotGenuineError", "OfflineError", "OrgError",
     "ProductKeyError", "QuotaError", "TypoError", "UnknownProductError", "UnknownSecretError",
     "SHADOWPROTECT_MSP", "IMAGEMANAGER", "LEGACY_SHADOWPROTECT", "LEGACY_IMAGEMANAGER",
@@ -185,7 +185,7 @@ class Product:
     id: int
     name: str
     key_type: str
-    license_type: str
+    licence_type: str
     licensing: str
     editions: List[str] = field(default_factory=list)
     job_licences: List[Dict[str, Any]] = field(default_factory=list)

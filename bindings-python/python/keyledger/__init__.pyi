@@ -1,11 +1,11 @@
 import enum
-from ._errors import ArgumentError as ArgumentError, BillingError as BillingError, CatalogError as CatalogError, FormatError as FormatError, KeyledgerError as KeyledgerError, LicenseError as LicenseError, MalformedKeyError as MalformedKeyError, NaiveDatetimeError as NaiveDatetimeError, NotGenuineError as NotGenuineError, OfflineError as OfflineError, OrgError as OrgError, ProductKeyError as ProductKeyError, QuotaError as QuotaError, TypoError as TypoError, UnknownProductError as UnknownProductError, UnknownSecretError as UnknownSecretError
+from ._errors import ArgumentError as ArgumentError, BillingError as BillingError, CatalogError as CatalogError, FormatError as FormatError, KeyledgerError as KeyledgerError, LicenceError as LicenceError, MalformedKeyError as MalformedKeyError, NaiveDatetimeError as NaiveDatetimeError, NotGenuineError as NotGenuineError, OfflineError as OfflineError, OrgError as OrgError, ProductKeyError as ProductKeyError, QuotaError as QuotaError, TypoError as TypoError, UnknownProductError as UnknownProductError, UnknownSecretError as UnknownSecretError
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Sequence
 
-__all__ = ['ArgumentError', 'BillingError', 'CatalogError', 'FormatError', 'KeyledgerError', 'LicenseError', 'MalformedKeyError', 'NaiveDatetimeError', 'NotGenuineError', 'OfflineError', 'OrgError', 'ProductKeyError', 'QuotaError', 'TypoError', 'UnknownProductError', 'UnknownSecretError', 'SHADOWPROTECT_MSP', 'IMAGEMANAGER', 'LEGACY_SHADOWPROTECT', 'LEGACY_IMAGEMANAGER', 'Catalog', 'Product', 'ProductKey', 'KeyCheck', 'Issuer', 'parse_key', 'check_key', 'LicenceState', 'Ledger', 'account', 'site', 'PriceList', 'BillingDetail', 'billing_detail', 'recompute', 'activation_report', 'trends', 'explain', 'bulk_any_day_counts', 'bulk_bill', 'QuotaBook', 'CertificateIssuer', 'verify_certificate', 'check_clock', 'DEFAULT_ROLLBACK_TOLERANCE_SECONDS']
+__all__ = ['ArgumentError', 'BillingError', 'CatalogError', 'FormatError', 'KeyledgerError', 'LicenceError', 'MalformedKeyError', 'NaiveDatetimeError', 'NotGenuineError', 'OfflineError', 'OrgError', 'ProductKeyError', 'QuotaError', 'TypoError', 'UnknownProductError', 'UnknownSecretError', 'SHADOWPROTECT_MSP', 'IMAGEMANAGER', 'LEGACY_SHADOWPROTECT', 'LEGACY_IMAGEMANAGER', 'Catalog', 'Product', 'ProductKey', 'KeyCheck', 'Issuer', 'parse_key', 'check_key', 'LicenceState', 'Ledger', 'account', 'site', 'PriceList', 'BillingDetail', 'billing_detail', 'recompute', 'activation_report', 'trends', 'explain', 'bulk_any_day_counts', 'bulk_bill', 'QuotaBook', 'CertificateIssuer', 'verify_certificate', 'check_clock', 'DEFAULT_ROLLBACK_TOLERANCE_SECONDS']
 
 SHADOWPROTECT_MSP: int
 IMAGEMANAGER: int
@@ -17,7 +17,7 @@ class Product:
     id: int
     name: str
     key_type: str
-    license_type: str
+    licence_type: str
     licensing: str
     editions: list[str] = field(default_factory=list)
     job_licences: list[dict[str, Any]] = field(default_factory=list)

@@ -72,7 +72,7 @@ class OrgError(KeyledgerError):
     """Accounts and sites: unknown ids, duplicate names, non-empty containers."""
 
 
-class LicenseError(KeyledgerError):
+class LicenceError(KeyledgerError):
     """The licence ledger refused a command or an event."""
 
 
@@ -110,7 +110,7 @@ _BY_FAMILY = {
     "catalog": CatalogError,
     "format": FormatError,
     "org": OrgError,
-    "license": LicenseError,
+    "license": LicenceError,
     "billing": BillingError,
     "quota": QuotaError,
     "offline": OfflineError,

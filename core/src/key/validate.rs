@@ -34,19 +34,19 @@ pub enum CheckCode {
     #[serde(rename = "key.not_genuine")]
     NotGenuine,
     /// Genuine, but the ledger does not know the key.
-    #[serde(rename = "license.unknown_key")]
+    #[serde(rename = "licence.unknown_key")]
     UnknownKey,
     /// Usable, but late: no call-home for more than the late threshold (see `next_change`).
-    #[serde(rename = "license.late")]
+    #[serde(rename = "licence.late")]
     Late,
     /// The product's functions are disabled: no call-home for more than the disabled threshold.
-    #[serde(rename = "license.disabled")]
+    #[serde(rename = "licence.disabled")]
     Disabled,
     /// The MSP asked for deactivation; it is finalised at the next call-home.
-    #[serde(rename = "license.pending_deactivation")]
+    #[serde(rename = "licence.pending_deactivation")]
     PendingDeactivation,
     /// Deactivated (explicitly, or the activation lapsed).
-    #[serde(rename = "license.deactivated")]
+    #[serde(rename = "licence.deactivated")]
     Deactivated,
 }
 
@@ -66,11 +66,11 @@ impl CheckCode {
             CheckCode::UnknownProduct => "key.unknown_product",
             CheckCode::UnknownSecret => "key.unknown_secret",
             CheckCode::NotGenuine => "key.not_genuine",
-            CheckCode::UnknownKey => "license.unknown_key",
-            CheckCode::Late => "license.late",
-            CheckCode::Disabled => "license.disabled",
-            CheckCode::PendingDeactivation => "license.pending_deactivation",
-            CheckCode::Deactivated => "license.deactivated",
+            CheckCode::UnknownKey => "licence.unknown_key",
+            CheckCode::Late => "licence.late",
+            CheckCode::Disabled => "licence.disabled",
+            CheckCode::PendingDeactivation => "licence.pending_deactivation",
+            CheckCode::Deactivated => "licence.deactivated",
         }
     }
 

@@ -34,7 +34,7 @@
 //!
 //! ```
 //! use keyledger::{catalog::presets, key::Issuer, lifecycle::{LifecyclePolicy, LicenceState}};
-//! use keyledger::license::{Ledger, LedgerCommand, CallHomeDecision};
+//! use keyledger::licence::{Ledger, LedgerCommand, CallHomeDecision};
 //! use keyledger::org::{AccountId, Container};
 //! use chrono::{TimeZone, Utc, Duration};
 //!
@@ -71,7 +71,7 @@ use chrono::{DateTime, Utc};
 /// Errors of the licence ledger.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[non_exhaustive]
-pub enum LicenseError {
+pub enum LicenceError {
     /// The key is not in the ledger.
     #[error("product key {key} is not in the ledger")]
     UnknownKey {
@@ -211,33 +211,33 @@ pub enum LicenseError {
     InvalidPolicy,
 }
 
-impl LicenseError {
+impl LicenceError {
     /// Stable machine-readable code.
     ///
     /// ```
-    /// # use keyledger::license::LicenseError;
-    /// assert_eq!(LicenseError::EventGap { expected: 1, found: 3 }.code(), "license.event_gap");
+    /// # use keyledger::licence::LicenceError;
+    /// assert_eq!(LicenceError::EventGap { expected: 1, found: 3 }.code(), "licence.event_gap");
     /// ```
     pub fn code(&self) -> &'static str {
         match self {
-            LicenseError::UnknownKey { .. } => "license.unknown_key",
-            LicenseError::UnknownLicence { .. } => "license.unknown_licence",
-            LicenseError::UnknownProduct { .. } => "license.unknown_product",
-            LicenseError::DuplicateKey { .. } => "license.duplicate_key",
-            LicenseError::ProductMismatch { .. } => "license.product_mismatch",
-            LicenseError::NotActivated { .. } => "license.not_activated",
-            LicenseError::AlreadyActive { .. } => "license.already_active",
-            LicenseError::LicenceLimit { .. } => "license.licence_limit",
-            LicenseError::UnknownEdition { .. } => "license.unknown_edition",
-            LicenseError::NothingToDeactivate { .. } => "license.nothing_to_deactivate",
-            LicenseError::NothingToReactivate { .. } => "license.nothing_to_reactivate",
-            LicenseError::WrongLicensing { .. } => "license.wrong_licensing",
-            LicenseError::BeforeKeyExisted { .. } => "license.before_key_existed",
-            LicenseError::EmptyField { .. } => "license.empty_field",
-            LicenseError::EventConflict { .. } => "license.event_conflict",
-            LicenseError::EventGap { .. } => "license.event_gap",
-            LicenseError::InvalidEvent { .. } => "license.invalid_event",
-            LicenseError::InvalidPolicy => "license.invalid_policy",
+            LicenceError::UnknownKey { .. } => "licence.unknown_key",
+            LicenceError::UnknownLicence { .. } => "licence.unknown_licence",
+            LicenceError::UnknownProduct { .. } => "licence.unknown_product",
+            LicenceError::DuplicateKey { .. } => "licence.duplicate_key",
+            LicenceError::ProductMismatch { .. } => "licence.product_mismatch",
+            LicenceError::NotActivated { .. } => "licence.not_activated",
+            LicenceError::AlreadyActive { .. } => "licence.already_active",
+            LicenceError::LicenceLimit { .. } => "licence.licence_limit",
+            LicenceError::UnknownEdition { .. } => "licence.unknown_edition",
+            LicenceError::NothingToDeactivate { .. } => "licence.nothing_to_deactivate",
+            LicenceError::NothingToReactivate { .. } => "licence.nothing_to_reactivate",
+            LicenceError::WrongLicensing { .. } => "licence.wrong_licensing",
+            LicenceError::BeforeKeyExisted { .. } => "licence.before_key_existed",
+            LicenceError::EmptyField { .. } => "licence.empty_field",
+            LicenceError::EventConflict { .. } => "licence.event_conflict",
+            LicenceError::EventGap { .. } => "licence.event_gap",
+            LicenceError::InvalidEvent { .. } => "licence.invalid_event",
+            LicenceError::InvalidPolicy => "licence.invalid_policy",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::events::LicenceId;
 use super::ledger::{KeyRecord, Ledger, Licence};
-use super::LicenseError;
+use super::LicenceError;
 use crate::catalog::Licensing;
 use crate::key::{CheckCode, Issuer, KeyCheck, ProductKey};
 use crate::lifecycle::{LicenceHistory, LicenceState, StateSpan};
@@ -35,7 +35,7 @@ impl CallHomeDecision {
     /// The decision for a licence in `state` whose activation lapses at `terminates_at`.
     ///
     /// ```
-    /// # use keyledger::{license::CallHomeDecision, lifecycle::LicenceState};
+    /// # use keyledger::{licence::CallHomeDecision, lifecycle::LicenceState};
     /// # use chrono::{TimeZone, Utc};
     /// let t = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
     /// assert_eq!(CallHomeDecision::from_state(LicenceState::Late, t), CallHomeDecision::RunWithWarning { terminates_at: t });
@@ -148,7 +148,7 @@ pub struct KeyStatus {
     /// Product type: the edition(s) in use, or the product name.
     pub product_type: String,
     /// License type: MSP, Legacy or ImageManager.
-    pub license_type: String,
+    pub licence_type: String,
     /// Licences the key carries.
     pub licences: u32,
     /// Licences in use (runs not ended).
@@ -333,8 +333,8 @@ impl Ledger {
             } else {
                 editions.join(", ")
             },
-            license_type: product
-                .map(|p| p.license_type.label().to_string())
+            licence_type: product
+                .map(|p| p.licence_type.label().to_string())
                 .unwrap_or_default(),
             licences: rec.licences,
             licences_in_use: runs.iter().filter(|r| r.ended_at.is_none()).count() as u32,
@@ -350,11 +350,11 @@ impl Ledger {
     /// The status of a key at `now`: the console's Product Key Detail pane.
     ///
     /// # Errors
-    /// [`LicenseError::UnknownKey`].
+    /// [`LicenceError::UnknownKey`].
     ///
     /// ```
     /// use keyledger::{catalog::presets, key::Issuer, lifecycle::{LifecyclePolicy, LicenceState}};
-    /// use keyledger::license::{Ledger, LedgerCommand};
+    /// use keyledger::licence::{Ledger, LedgerCommand};
     /// use keyledger::org::{AccountId, Container};
     /// use chrono::{TimeZone, Utc, Duration};
     /// let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
@@ -369,14 +369,14 @@ impl Ledger {
     /// assert_eq!(s.detail, "late: no call-home since 2026-11-01; will terminate on 2026-12-01");
     /// # Ok::<(), keyledger::Error>(())
     /// ```
-    pub fn status(&self, key: &ProductKey, now: DateTime<Utc>) -> Result<KeyStatus, LicenseError> {
+    pub fn status(&self, key: &ProductKey, now: DateTime<Utc>) -> Result<KeyStatus, LicenceError> {
         Ok(self.key_status(self.record(key)?, now))
     }
 
     /// The status of every key at `now`, in generation order: the console's key list.
     ///
     /// ```
-    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::Ledger};
+    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
     /// # use chrono::{TimeZone, Utc};
     /// let l = Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
     /// assert!(l.statuses(Utc.timestamp_opt(0, 0).unwrap()).is_empty());
@@ -388,7 +388,7 @@ impl Ledger {
     /// How many licences are in each state at `now` (a cheap pass over every licence).
     ///
     /// ```
-    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::Ledger};
+    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
     /// # use chrono::{TimeZone, Utc};
     /// let l = Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
     /// assert!(l.state_counts(Utc.timestamp_opt(0, 0).unwrap()).is_empty());
@@ -406,11 +406,11 @@ impl Ledger {
     /// deactivations, lapses and reactivations.
     ///
     /// # Errors
-    /// [`LicenseError::UnknownKey`].
+    /// [`LicenceError::UnknownKey`].
     ///
     /// ```
     /// use keyledger::{catalog::presets, key::Issuer, lifecycle::LifecyclePolicy};
-    /// use keyledger::license::{Ledger, HistoryKind};
+    /// use keyledger::licence::{Ledger, HistoryKind};
     /// use keyledger::org::{AccountId, Container};
     /// # use chrono::{TimeZone, Utc};
     /// let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
@@ -424,7 +424,7 @@ impl Ledger {
         &self,
         key: &ProductKey,
         now: DateTime<Utc>,
-    ) -> Result<Vec<HistoryEntry>, LicenseError> {
+    ) -> Result<Vec<HistoryEntry>, LicenceError> {
         let rec = self.record(key)?;
         let mut out = vec![HistoryEntry::new(
             rec.created_at,
@@ -486,7 +486,7 @@ impl Ledger {
     /// from the one most keys of their account use (latest licence of each machine).
     ///
     /// ```
-    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::Ledger};
+    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
     /// let r = Ledger::new(presets::storagecraft(), LifecyclePolicy::default()).name_consistency();
     /// assert!(r.msp_name.is_none() && r.msp_mismatches.is_empty());
     /// ```
@@ -557,7 +557,7 @@ impl Ledger {
     /// unknown to the ledger, Disabled, PendingDeactivation, Deactivated.
     ///
     /// ```
-    /// use keyledger::{catalog::presets, key::{Issuer, CheckCode}, lifecycle::LifecyclePolicy, license::Ledger};
+    /// use keyledger::{catalog::presets, key::{Issuer, CheckCode}, lifecycle::LifecyclePolicy, licence::Ledger};
     /// use keyledger::org::{AccountId, Container};
     /// # use chrono::{TimeZone, Utc};
     /// let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
@@ -602,12 +602,12 @@ impl Ledger {
     /// deactivation) at `now`.
     ///
     /// # Errors
-    /// [`LicenseError::UnknownKey`], [`LicenseError::NotActivated`] (no live licence on that
+    /// [`LicenceError::UnknownKey`], [`LicenceError::NotActivated`] (no live licence on that
     /// machine), and the signer's [`OfflineError`](super::offline::OfflineError)s.
     ///
     /// ```
     /// use keyledger::{catalog::presets, key::Issuer, lifecycle::LifecyclePolicy};
-    /// use keyledger::license::{Ledger, LedgerCommand, offline::{CertificateIssuer, verify_certificate}};
+    /// use keyledger::licence::{Ledger, LedgerCommand, offline::{CertificateIssuer, verify_certificate}};
     /// use keyledger::org::{AccountId, Container};
     /// # use chrono::{TimeZone, Utc};
     /// let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
@@ -644,7 +644,7 @@ impl Ledger {
             .then_some(l)
         });
         if live.is_none() {
-            return Err(LicenseError::NotActivated {
+            return Err(LicenceError::NotActivated {
                 key: *key,
                 machine: machine.to_string(),
             }
@@ -659,7 +659,7 @@ impl Ledger {
     ///
     /// ```
     /// use keyledger::{catalog::presets, key::Issuer, lifecycle::{LifecyclePolicy, LicenceState}};
-    /// use keyledger::license::{Ledger, LedgerCommand};
+    /// use keyledger::licence::{Ledger, LedgerCommand};
     /// use keyledger::org::{AccountId, Container};
     /// use chrono::{TimeZone, Utc, Duration};
     /// let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();

@@ -20,7 +20,7 @@
 //! high-water mark): more than the tolerance (24 h by default) earlier is a clock rollback.
 //!
 //! ```
-//! use keyledger::license::offline::{CertificateIssuer, verify_certificate};
+//! use keyledger::licence::offline::{CertificateIssuer, verify_certificate};
 //! use keyledger::{catalog::presets, key::Issuer};
 //! use chrono::{TimeZone, Utc, Duration};
 //! let key = Issuer::new(0, &[1; 32])?.generate(presets::SHADOWPROTECT_MSP, 1)?;
@@ -143,7 +143,7 @@ impl OfflineError {
     /// Stable machine-readable code.
     ///
     /// ```
-    /// # use keyledger::license::offline::OfflineError;
+    /// # use keyledger::licence::offline::OfflineError;
     /// assert_eq!(OfflineError::BadSignature.code(), "offline.bad_signature");
     /// ```
     pub fn code(&self) -> &'static str {
@@ -298,7 +298,7 @@ impl SignedCertificate {
     /// The one-line text form `klcert1.<body hex>.<signature hex>`.
     ///
     /// ```
-    /// # use keyledger::license::offline::{CertificateIssuer, SignedCertificate};
+    /// # use keyledger::licence::offline::{CertificateIssuer, SignedCertificate};
     /// # use keyledger::{catalog::presets, key::Issuer};
     /// # use chrono::{TimeZone, Utc};
     /// # let key = Issuer::new(0, &[1; 32])?.generate(presets::SHADOWPROTECT_MSP, 1)?;
@@ -322,7 +322,7 @@ impl SignedCertificate {
     /// [`OfflineError::Malformed`] naming what is wrong.
     ///
     /// ```
-    /// # use keyledger::license::offline::SignedCertificate;
+    /// # use keyledger::licence::offline::SignedCertificate;
     /// assert_eq!(SignedCertificate::from_text("klcert1.zz.00").unwrap_err().code(), "offline.malformed");
     /// ```
     pub fn from_text(text: &str) -> Result<Self, OfflineError> {
@@ -386,7 +386,7 @@ impl CertificateIssuer {
     /// A signer from a 32-byte Ed25519 secret (the caller keeps it in its vault).
     ///
     /// ```
-    /// # use keyledger::license::offline::CertificateIssuer;
+    /// # use keyledger::licence::offline::CertificateIssuer;
     /// let s = CertificateIssuer::new(3, &[9; 32]);
     /// assert_eq!(s.key_id(), 3);
     /// assert!(format!("{s:?}").contains("redacted"));
@@ -404,7 +404,7 @@ impl CertificateIssuer {
     /// [`OfflineError::BadSecret`].
     ///
     /// ```
-    /// # use keyledger::license::offline::CertificateIssuer;
+    /// # use keyledger::licence::offline::CertificateIssuer;
     /// assert!(CertificateIssuer::from_slice(0, &[1; 31]).is_err());
     /// ```
     pub fn from_slice(key_id: u8, secret: &[u8]) -> Result<Self, OfflineError> {
@@ -417,7 +417,7 @@ impl CertificateIssuer {
     /// The id written into certificates.
     ///
     /// ```
-    /// # use keyledger::license::offline::CertificateIssuer;
+    /// # use keyledger::licence::offline::CertificateIssuer;
     /// assert_eq!(CertificateIssuer::new(1, &[0; 32]).key_id(), 1);
     /// ```
     pub fn key_id(&self) -> u8 {
@@ -427,7 +427,7 @@ impl CertificateIssuer {
     /// The public key products verify with.
     ///
     /// ```
-    /// # use keyledger::license::offline::CertificateIssuer;
+    /// # use keyledger::licence::offline::CertificateIssuer;
     /// assert_eq!(CertificateIssuer::new(1, &[0; 32]).verifying_key().len(), 32);
     /// ```
     pub fn verifying_key(&self) -> [u8; 32] {
@@ -440,7 +440,7 @@ impl CertificateIssuer {
     /// [`OfflineError::BadValidity`] outside 1 hour..=30 days; [`OfflineError::BadMachine`].
     ///
     /// ```
-    /// # use keyledger::license::offline::CertificateIssuer;
+    /// # use keyledger::licence::offline::CertificateIssuer;
     /// # use keyledger::{catalog::presets, key::Issuer};
     /// # use chrono::{TimeZone, Utc};
     /// # let key = Issuer::new(0, &[1; 32])?.generate(presets::SHADOWPROTECT_MSP, 1)?;
@@ -495,7 +495,7 @@ impl CertificateIssuer {
 /// [`OfflineError::Expired`].
 ///
 /// ```
-/// use keyledger::license::offline::{CertificateIssuer, verify_certificate};
+/// use keyledger::licence::offline::{CertificateIssuer, verify_certificate};
 /// # use keyledger::{catalog::presets, key::Issuer};
 /// # use chrono::{TimeZone, Utc};
 /// # let key = Issuer::new(0, &[1; 32])?.generate(presets::SHADOWPROTECT_MSP, 1)?;
@@ -548,13 +548,13 @@ pub fn verify_certificate(
 /// [`OfflineError::ClockRollback`] when `now` is more than `tolerance_seconds` before `high_water`.
 ///
 /// ```
-/// use keyledger::license::offline::{check_clock, DEFAULT_ROLLBACK_TOLERANCE_SECONDS as TOL};
+/// use keyledger::licence::offline::{check_clock, DEFAULT_ROLLBACK_TOLERANCE_SECONDS as TOL};
 /// use chrono::{TimeZone, Utc, Duration};
 /// let hw = Utc.with_ymd_and_hms(2026, 11, 10, 0, 0, 0).unwrap();
 /// assert_eq!(check_clock(Some(hw), hw - Duration::hours(24), TOL)?, hw);       // within 24 h: fine
 /// assert!(check_clock(Some(hw), hw - Duration::hours(24) - Duration::seconds(1), TOL).is_err());
 /// assert_eq!(check_clock(None, hw, TOL)?, hw);
-/// # Ok::<(), keyledger::license::offline::OfflineError>(())
+/// # Ok::<(), keyledger::licence::offline::OfflineError>(())
 /// ```
 pub fn check_clock(
     high_water: Option<DateTime<Utc>>,

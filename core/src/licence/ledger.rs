@@ -2,7 +2,7 @@
 
 use super::events::{LedgerCommand, LedgerEvent, LedgerEventKind, LicenceId};
 use super::views::{CallHomeDecision, HistoryEntry, HistoryKind};
-use super::LicenseError;
+use super::LicenceError;
 use crate::catalog::{Catalog, ProductId};
 use crate::format::{self, FormatError};
 use crate::hash::{fingerprint, Hex64};
@@ -240,10 +240,10 @@ pub struct Ledger {
     idx: Indexes,
 }
 
-fn non_empty(text: &str, field: &'static str) -> Result<String, LicenseError> {
+fn non_empty(text: &str, field: &'static str) -> Result<String, LicenceError> {
     let t = text.trim();
     if t.is_empty() {
-        return Err(LicenseError::EmptyField { field });
+        return Err(LicenceError::EmptyField { field });
     }
     Ok(t.to_string())
 }
@@ -252,7 +252,7 @@ impl Ledger {
     /// An empty ledger (only the Default Account) for a catalog and a life-cycle policy.
     ///
     /// ```
-    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::Ledger};
+    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
     /// let ledger = Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
     /// assert_eq!(ledger.org().accounts().count(), 1);
     /// ```
@@ -274,16 +274,16 @@ impl Ledger {
     /// A ledger with a policy that is checked first.
     ///
     /// # Errors
-    /// [`LicenseError::InvalidPolicy`] unless `0 < late < disabled < lapse <= 10 years`.
+    /// [`LicenceError::InvalidPolicy`] unless `0 < late < disabled < lapse <= 10 years`.
     ///
     /// ```
-    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::Ledger};
+    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
     /// let bad = LifecyclePolicy { late_after_seconds: 5, disabled_after_seconds: 4, lapse_after_seconds: 9 };
     /// assert!(Ledger::with_policy(presets::storagecraft(), bad).is_err());
     /// ```
-    pub fn with_policy(catalog: Catalog, policy: LifecyclePolicy) -> Result<Self, LicenseError> {
+    pub fn with_policy(catalog: Catalog, policy: LifecyclePolicy) -> Result<Self, LicenceError> {
         if !policy.is_valid() {
-            return Err(LicenseError::InvalidPolicy);
+            return Err(LicenceError::InvalidPolicy);
         }
         Ok(Self::new(catalog, policy))
     }
@@ -291,7 +291,7 @@ impl Ledger {
     /// The catalog.
     ///
     /// ```
-    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::Ledger};
+    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
     /// let l = Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
     /// assert_eq!(l.catalog().products().len(), 4);
     /// ```
@@ -302,7 +302,7 @@ impl Ledger {
     /// The life-cycle policy.
     ///
     /// ```
-    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::Ledger};
+    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
     /// let l = Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
     /// assert_eq!(l.policy(), &LifecyclePolicy::default());
     /// ```
@@ -313,7 +313,7 @@ impl Ledger {
     /// Accounts and sites.
     ///
     /// ```
-    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::Ledger};
+    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
     /// let l = Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
     /// assert_eq!(l.org().sites().count(), 0);
     /// ```
@@ -324,7 +324,7 @@ impl Ledger {
     /// The id the next event will get.
     ///
     /// ```
-    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::Ledger};
+    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
     /// assert_eq!(Ledger::new(presets::storagecraft(), LifecyclePolicy::default()).next_event_id(), 0);
     /// ```
     pub fn next_event_id(&self) -> u64 {
@@ -334,7 +334,7 @@ impl Ledger {
     /// Number of licences (activation runs) ever started.
     ///
     /// ```
-    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::Ledger};
+    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
     /// assert_eq!(Ledger::new(presets::storagecraft(), LifecyclePolicy::default()).licence_count(), 0);
     /// ```
     pub fn licence_count(&self) -> usize {
@@ -344,26 +344,26 @@ impl Ledger {
     /// The keys in the ledger, in the order they were generated.
     ///
     /// ```
-    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::Ledger};
+    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
     /// assert_eq!(Ledger::new(presets::storagecraft(), LifecyclePolicy::default()).keys().count(), 0);
     /// ```
     pub fn keys(&self) -> impl Iterator<Item = ProductKey> + '_ {
         self.keys.iter().map(|k| k.key)
     }
 
-    pub(crate) fn key_index(&self, key: &ProductKey) -> Result<u32, LicenseError> {
+    pub(crate) fn key_index(&self, key: &ProductKey) -> Result<u32, LicenceError> {
         self.idx
             .keys
             .get(key)
             .copied()
-            .ok_or(LicenseError::UnknownKey { key: *key })
+            .ok_or(LicenceError::UnknownKey { key: *key })
     }
 
-    pub(crate) fn record(&self, key: &ProductKey) -> Result<&KeyRecord, LicenseError> {
+    pub(crate) fn record(&self, key: &ProductKey) -> Result<&KeyRecord, LicenceError> {
         let i = self.key_index(key)?;
         self.keys
             .get(i as usize)
-            .ok_or(LicenseError::UnknownKey { key: *key })
+            .ok_or(LicenceError::UnknownKey { key: *key })
     }
 
     pub(crate) fn name(&self, i: u32) -> &str {
@@ -377,7 +377,7 @@ impl Ledger {
     /// The next serial that [`generate_keys`](Self::generate_keys) gives for a product (from 1).
     ///
     /// ```
-    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::Ledger};
+    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
     /// let l = Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
     /// assert_eq!(l.next_serial(presets::IMAGEMANAGER), 1);
     /// ```
@@ -393,7 +393,7 @@ impl Ledger {
     /// an unknown product or container. The ledger is unchanged on error.
     ///
     /// ```
-    /// use keyledger::{catalog::presets, key::Issuer, lifecycle::LifecyclePolicy, license::Ledger};
+    /// use keyledger::{catalog::presets, key::Issuer, lifecycle::LifecyclePolicy, licence::Ledger};
     /// use keyledger::org::{AccountId, Container};
     /// # use chrono::{TimeZone, Utc};
     /// let issuer = Issuer::new(0, &[1; 32])?;
@@ -413,7 +413,7 @@ impl Ledger {
         now: DateTime<Utc>,
     ) -> Result<Generated, Error> {
         if self.catalog.get(product).is_none() {
-            return Err(LicenseError::UnknownProduct {
+            return Err(LicenceError::UnknownProduct {
                 product: product.get(),
             }
             .into());
@@ -437,10 +437,10 @@ impl Ledger {
     /// Checks a command against the state and returns the events it would cause. Never mutates.
     ///
     /// # Errors
-    /// An [`Error`] naming what is wrong ([`LicenseError`], [`OrgError`]).
+    /// An [`Error`] naming what is wrong ([`LicenceError`], [`OrgError`]).
     ///
     /// ```
-    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::{Ledger, LedgerCommand}};
+    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::{Ledger, LedgerCommand}};
     /// # use chrono::{TimeZone, Utc};
     /// let l = Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
     /// let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
@@ -481,7 +481,7 @@ impl Ledger {
     /// As [`decide`](Self::decide); on error the ledger is exactly as it was.
     ///
     /// ```
-    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::{Ledger, LedgerCommand}};
+    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::{Ledger, LedgerCommand}};
     /// # use chrono::{TimeZone, Utc};
     /// let mut l = Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
     /// let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
@@ -509,11 +509,11 @@ impl Ledger {
     /// content (is that contact already recorded for that licence?).
     ///
     /// # Errors
-    /// [`LicenseError::EventConflict`], [`LicenseError::EventGap`], [`LicenseError::InvalidEvent`].
+    /// [`LicenceError::EventConflict`], [`LicenceError::EventGap`], [`LicenceError::InvalidEvent`].
     /// The ledger is unchanged on error.
     ///
     /// ```
-    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::{Ledger, LedgerCommand, Applied}};
+    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::{Ledger, LedgerCommand, Applied}};
     /// # use chrono::{TimeZone, Utc};
     /// let mut a = Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
     /// let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
@@ -524,7 +524,7 @@ impl Ledger {
     /// assert_eq!(a, b);
     /// # Ok::<(), keyledger::Error>(())
     /// ```
-    pub fn apply(&mut self, event: &LedgerEvent) -> Result<Applied, LicenseError> {
+    pub fn apply(&mut self, event: &LedgerEvent) -> Result<Applied, LicenceError> {
         if event.id < self.next_event {
             let same = match &event.kind {
                 LedgerEventKind::CalledHome { licence } => self
@@ -540,11 +540,11 @@ impl Ledger {
             return if same {
                 Ok(Applied::Duplicate)
             } else {
-                Err(LicenseError::EventConflict { id: event.id })
+                Err(LicenceError::EventConflict { id: event.id })
             };
         }
         if event.id > self.next_event {
-            return Err(LicenseError::EventGap {
+            return Err(LicenceError::EventGap {
                 expected: self.next_event,
                 found: event.id,
             });
@@ -560,16 +560,16 @@ impl Ledger {
     /// As [`apply`](Self::apply), for a log out of order or not made for this catalog.
     ///
     /// ```
-    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::Ledger};
+    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
     /// let l = Ledger::replay(presets::storagecraft(), LifecyclePolicy::default(), &[])?;
     /// assert_eq!(l, Ledger::new(presets::storagecraft(), LifecyclePolicy::default()));
-    /// # Ok::<(), keyledger::license::LicenseError>(())
+    /// # Ok::<(), keyledger::licence::LicenceError>(())
     /// ```
     pub fn replay(
         catalog: Catalog,
         policy: LifecyclePolicy,
         events: &[LedgerEvent],
-    ) -> Result<Self, LicenseError> {
+    ) -> Result<Self, LicenceError> {
         let mut l = Ledger::new(catalog, policy);
         for e in events {
             l.apply(e)?;
@@ -583,7 +583,7 @@ impl Ledger {
     /// [`FormatError::Write`] (not expected).
     ///
     /// ```
-    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, license::Ledger};
+    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
     /// let l = Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
     /// assert_eq!(Ledger::from_json(&l.to_json()?)?, l);
     /// # Ok::<(), keyledger::format::FormatError>(())
@@ -599,7 +599,7 @@ impl Ledger {
     /// [`FormatError::WrongFormat`], [`FormatError::FutureVersion`].
     ///
     /// ```
-    /// use keyledger::license::Ledger;
+    /// use keyledger::licence::Ledger;
     /// assert_eq!(Ledger::from_json("[]").unwrap_err().code(), "format.corrupt");
     /// ```
     pub fn from_json(text: &str) -> Result<Self, FormatError> {
@@ -619,7 +619,7 @@ impl Ledger {
     /// [`FormatError::Write`] (not expected).
     ///
     /// ```
-    /// use keyledger::license::Ledger;
+    /// use keyledger::licence::Ledger;
     /// assert_eq!(Ledger::events_from_json(&Ledger::events_to_json(&[])?)?, vec![]);
     /// # Ok::<(), keyledger::format::FormatError>(())
     /// ```
@@ -633,7 +633,7 @@ impl Ledger {
     /// [`FormatError`] for corrupt, foreign or future documents.
     ///
     /// ```
-    /// use keyledger::license::Ledger;
+    /// use keyledger::licence::Ledger;
     /// assert!(Ledger::events_from_json("{}").is_err());
     /// ```
     pub fn events_from_json(text: &str) -> Result<Vec<LedgerEvent>, FormatError> {
@@ -714,10 +714,10 @@ impl Ledger {
         key: &ProductKey,
         now: DateTime<Utc>,
         operation: &'static str,
-    ) -> Result<&KeyRecord, LicenseError> {
+    ) -> Result<&KeyRecord, LicenceError> {
         let rec = self.record(key)?;
         if now < rec.created_at {
-            return Err(LicenseError::BeforeKeyExisted {
+            return Err(LicenceError::BeforeKeyExisted {
                 key: *key,
                 at: now,
                 created: rec.created_at,
@@ -728,7 +728,7 @@ impl Ledger {
             .get(rec.product)
             .is_some_and(|p| p.is_subscription());
         if !subscription {
-            return Err(LicenseError::WrongLicensing {
+            return Err(LicenceError::WrongLicensing {
                 key: *key,
                 kind: "a legacy (perpetual) key",
                 operation,
@@ -825,7 +825,7 @@ impl Ledger {
                 keys,
             } => {
                 if self.catalog.get(*product).is_none() {
-                    return Err(LicenseError::UnknownProduct {
+                    return Err(LicenceError::UnknownProduct {
                         product: product.get(),
                     }
                     .into());
@@ -837,7 +837,7 @@ impl Ledger {
                 let mut seen = HashSet::new();
                 for k in keys {
                     if k.product() != *product {
-                        return Err(LicenseError::ProductMismatch {
+                        return Err(LicenceError::ProductMismatch {
                             key: *k,
                             expected: product.get(),
                             found: k.product().get(),
@@ -845,7 +845,7 @@ impl Ledger {
                         .into());
                     }
                     if self.idx.keys.contains_key(k) || !seen.insert(*k) {
-                        return Err(LicenseError::DuplicateKey { key: *k }.into());
+                        return Err(LicenceError::DuplicateKey { key: *k }.into());
                     }
                 }
                 one(E::KeysGenerated {
@@ -882,12 +882,12 @@ impl Ledger {
                 let mut in_use = 0u32;
                 for (_, l) in self.live_runs(rec, now) {
                     if l.machine == machine {
-                        return Err(LicenseError::AlreadyActive { key: *key, machine }.into());
+                        return Err(LicenceError::AlreadyActive { key: *key, machine }.into());
                     }
                     in_use += 1;
                 }
                 if in_use >= rec.licences {
-                    return Err(LicenseError::LicenceLimit {
+                    return Err(LicenceError::LicenceLimit {
                         key: *key,
                         licences: rec.licences,
                         in_use,
@@ -914,7 +914,7 @@ impl Ledger {
                     .into_iter()
                     .next()
                     .filter(|(_, l)| l.activated_at <= now)
-                    .ok_or_else(|| LicenseError::NotActivated {
+                    .ok_or_else(|| LicenceError::NotActivated {
                         key: *key,
                         machine: machine.clone(),
                     })?;
@@ -942,7 +942,7 @@ impl Ledger {
                     .map(|(licence, _)| E::DeactivationRequested { licence })
                     .collect();
                 if kinds.is_empty() {
-                    return Err(LicenseError::NothingToDeactivate {
+                    return Err(LicenceError::NothingToDeactivate {
                         key: *key,
                         machine: machine.clone(),
                     }
@@ -961,7 +961,7 @@ impl Ledger {
                     }
                     if l.ended_at(&self.policy, now) {
                         if in_use >= rec.licences {
-                            return Err(LicenseError::LicenceLimit {
+                            return Err(LicenceError::LicenceLimit {
                                 key: *key,
                                 licences: rec.licences,
                                 in_use,
@@ -979,7 +979,7 @@ impl Ledger {
                     }
                 }
                 if kinds.is_empty() {
-                    return Err(LicenseError::NothingToReactivate {
+                    return Err(LicenceError::NothingToReactivate {
                         key: *key,
                         machine: machine.clone(),
                     }
@@ -990,7 +990,7 @@ impl Ledger {
             C::SetLegacyStatus { key, active } => {
                 let rec = self.record(key)?;
                 if now < rec.created_at {
-                    return Err(LicenseError::BeforeKeyExisted {
+                    return Err(LicenceError::BeforeKeyExisted {
                         key: *key,
                         at: now,
                         created: rec.created_at,
@@ -1002,7 +1002,7 @@ impl Ledger {
                     .get(rec.product)
                     .is_none_or(|p| p.is_subscription())
                 {
-                    return Err(LicenseError::WrongLicensing {
+                    return Err(LicenceError::WrongLicensing {
                         key: *key,
                         kind: "a subscription key",
                         operation: "a static legacy status",
@@ -1024,11 +1024,11 @@ impl Ledger {
         &self,
         product: ProductId,
         edition: Option<&str>,
-    ) -> Result<Option<String>, LicenseError> {
+    ) -> Result<Option<String>, LicenceError> {
         let p = self
             .catalog
             .get(product)
-            .ok_or(LicenseError::UnknownProduct {
+            .ok_or(LicenceError::UnknownProduct {
                 product: product.get(),
             })?;
         let edition = edition.map(str::trim).filter(|e| !e.is_empty());
@@ -1038,7 +1038,7 @@ impl Ledger {
             (Some(e), list) if list.is_empty() || list.iter().any(|x| x == e) => {
                 Ok(Some(e.to_string()))
             }
-            (e, list) => Err(LicenseError::UnknownEdition {
+            (e, list) => Err(LicenceError::UnknownEdition {
                 product: p.name.clone(),
                 edition: e.unwrap_or("").to_string(),
                 editions: list.join(", "),
@@ -1049,9 +1049,9 @@ impl Ledger {
     // ----- evolve -----
 
     /// Checks that an event from outside refers to what this ledger has (so evolve cannot misfire).
-    fn check_event(&self, event: &LedgerEvent) -> Result<(), LicenseError> {
+    fn check_event(&self, event: &LedgerEvent) -> Result<(), LicenceError> {
         use LedgerEventKind as E;
-        let bad = |reason: String| LicenseError::InvalidEvent {
+        let bad = |reason: String| LicenceError::InvalidEvent {
             id: event.id,
             reason,
         };
