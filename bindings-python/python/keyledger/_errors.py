@@ -110,7 +110,7 @@ _BY_FAMILY = {
     "catalog": CatalogError,
     "format": FormatError,
     "org": OrgError,
-    "license": LicenceError,
+    "licence": LicenceError,
     "billing": BillingError,
     "quota": QuotaError,
     "offline": OfflineError,
