@@ -15,6 +15,12 @@
 //! `klcert1.<hex of the signed bytes without the domain prefix>.<hex of the 64-byte signature>`: one
 //! line an admin can paste.
 //!
+//! Each certificate has **exactly one** text: lower-case hexadecimal, no surrounding spaces or line
+//! breaks. Any other spelling of the same bytes (upper-case or mixed-case hex, a trailing newline)
+//! is refused as `offline.malformed`, like any altered byte: a verifier that accepted several
+//! spellings would let one certificate pass as many (a replay list keyed by text would miss them).
+//! The caller strips the line it reads before passing it.
+//!
 //! # Clock rollback
 //! [`check_clock`] compares a `now` with the latest `now` the caller has seen for a licence (its
 //! high-water mark): more than the tolerance (24 h by default) earlier is a clock rollback.
@@ -283,8 +289,13 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Lower-case hexadecimal only: the one spelling [`hex`] writes.
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
     let t = text.as_bytes();
     if t.len() % 2 != 0 {
         return None;
@@ -317,39 +328,53 @@ impl SignedCertificate {
     }
 
     /// Reads the text form (the signature is not checked here: see [`verify_certificate`]).
+    /// Only the canonical text is read: lower-case hex, nothing before or after.
     ///
     /// # Errors
     /// [`OfflineError::Malformed`] naming what is wrong.
     ///
     /// ```
-    /// # use keyledger::licence::offline::SignedCertificate;
+    /// # use keyledger::licence::offline::{CertificateIssuer, SignedCertificate};
+    /// # use keyledger::{catalog::presets, key::Issuer};
+    /// # use chrono::{TimeZone, Utc};
+    /// # let key = Issuer::new(0, &[1; 32])?.generate(presets::SHADOWPROTECT_MSP, 1)?;
+    /// # let now = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
     /// assert_eq!(SignedCertificate::from_text("klcert1.zz.00").unwrap_err().code(), "offline.malformed");
+    /// let text = CertificateIssuer::new(0, &[7; 32]).issue(key, "m", now, 3600, 1)?.to_text();
+    /// let upper = format!("klcert1.{}", text["klcert1.".len()..].to_uppercase());
+    /// assert_eq!(SignedCertificate::from_text(&upper).unwrap_err().code(), "offline.malformed");
+    /// assert!(SignedCertificate::from_text(&format!("{text}\n")).is_err());
+    /// # Ok::<(), keyledger::Error>(())
     /// ```
     pub fn from_text(text: &str) -> Result<Self, OfflineError> {
         let bad = |reason: &str| OfflineError::Malformed {
             reason: reason.to_string(),
         };
         let rest = text
-            .trim()
             .strip_prefix(PREFIX)
             .ok_or_else(|| bad("it does not start with klcert1."))?;
         let (body, sig) = rest
             .split_once('.')
             .ok_or_else(|| bad("the signature part is missing"))?;
-        let body = unhex(body).ok_or_else(|| bad("the body is not hexadecimal"))?;
+        let body = unhex(body).ok_or_else(|| bad("the body is not lower-case hexadecimal"))?;
         let sig: [u8; 64] = unhex(sig)
             .and_then(|s| s.try_into().ok())
-            .ok_or_else(|| bad("the signature is not 64 bytes of hexadecimal"))?;
+            .ok_or_else(|| bad("the signature is not 64 bytes of lower-case hexadecimal"))?;
         let certificate = CallHomeCertificate::from_body(&body)?;
         // The signature covers these exact bytes: a body that only reads the same (a key with a
         // space for a dash, say) is not the certificate that was signed.
         if certificate.body() != body {
             return Err(bad("the body is not in canonical form"));
         }
-        Ok(SignedCertificate {
+        let signed = SignedCertificate {
             certificate,
             signature: sig,
-        })
+        };
+        // One text per certificate: whatever was read must be exactly what would be written.
+        if signed.to_text() != text {
+            return Err(bad("the text is not in canonical form"));
+        }
+        Ok(signed)
     }
 }
 
@@ -660,7 +685,102 @@ mod tests {
         );
     }
 
+    /// The seed's admin pastes the certificate from a mail client that upper-cased it: the same
+    /// bytes in another spelling are refused like an altered byte, so one certificate has one text.
+    #[test]
+    fn one_spelling_per_certificate() {
+        let (s, c, now) = setup();
+        let pk = [(4, s.verifying_key())];
+        let t = c.to_text();
+        assert!(verify_certificate(&pk, &t, "srv-01", now).is_ok());
+        let tail = &t[PREFIX.len()..];
+        let (body, sig) = tail.split_once('.').unwrap();
+        let first_letter = |x: &str| x.find(|ch: char| ch.is_ascii_lowercase()).unwrap();
+        let mut variants = vec![
+            format!("{PREFIX}{}", tail.to_uppercase()),
+            format!("{PREFIX}{}.{sig}", body.to_uppercase()),
+            format!("{PREFIX}{body}.{}", sig.to_uppercase()),
+            format!("{t}\n"),
+            format!(" {t}"),
+            format!("{t} "),
+            format!("KLCERT1.{tail}"),
+        ];
+        // One letter upper-cased in the body and one in the signature: a single-byte respelling.
+        let i = PREFIX.len() + first_letter(body);
+        variants.push(format!(
+            "{}{}{}",
+            &t[..i],
+            t[i..=i].to_uppercase(),
+            &t[i + 1..]
+        ));
+        let j = PREFIX.len() + body.len() + 1 + first_letter(sig);
+        variants.push(format!(
+            "{}{}{}",
+            &t[..j],
+            t[j..=j].to_uppercase(),
+            &t[j + 1..]
+        ));
+        for v in &variants {
+            assert_ne!(v, &t);
+            let e = verify_certificate(&pk, v, "srv-01", now).unwrap_err();
+            assert_eq!(e.code(), "offline.malformed", "{v:?}");
+            assert!(SignedCertificate::from_text(v).is_err(), "{v:?}");
+            assert!(serde_json::from_value::<SignedCertificate>(serde_json::json!(v)).is_err());
+        }
+    }
+
+    #[test]
+    fn every_upper_case_letter_and_every_insertion_is_refused() {
+        let (s, c, now) = setup();
+        let pk = [(4, s.verifying_key())];
+        let t = c.to_text();
+        let chars: Vec<char> = t.chars().collect();
+        for i in 0..chars.len() {
+            for rep in ['A', 'F', 'a', '9', ' '] {
+                if chars[i] == rep {
+                    continue;
+                }
+                let mut b = chars.clone();
+                b[i] = rep;
+                let altered: String = b.into_iter().collect();
+                assert!(
+                    verify_certificate(&pk, &altered, "srv-01", now).is_err(),
+                    "{altered}"
+                );
+            }
+            let mut inserted = chars.clone();
+            inserted.insert(i, '0');
+            let inserted: String = inserted.into_iter().collect();
+            assert!(
+                verify_certificate(&pk, &inserted, "srv-01", now).is_err(),
+                "{inserted}"
+            );
+            let mut removed = chars.clone();
+            removed.remove(i);
+            let removed: String = removed.into_iter().collect();
+            assert!(
+                verify_certificate(&pk, &removed, "srv-01", now).is_err(),
+                "{removed}"
+            );
+        }
+    }
+
     proptest::proptest! {
+        /// Whatever text is accepted is the canonical text of what it reads.
+        #[test]
+        fn accepted_text_is_canonical(flips in proptest::collection::vec((0usize..400, proptest::bool::ANY), 0..4)) {
+            let (_, c, _) = setup();
+            let mut b: Vec<char> = c.to_text().chars().collect();
+            for (i, up) in flips {
+                let i = i % b.len();
+                b[i] = if up { b[i].to_ascii_uppercase() } else { b[i].to_ascii_lowercase() };
+            }
+            let text: String = b.into_iter().collect();
+            if let Ok(read) = SignedCertificate::from_text(&text) {
+                proptest::prop_assert_eq!(read.to_text(), text);
+            }
+        }
+
         #[test]
         fn arbitrary_text_never_panics(text in ".*") {
             let _ = SignedCertificate::from_text(&text);
