@@ -33,27 +33,96 @@ fn start() -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
+/// A table laid out from its contents: every column as wide as its widest cell (counted in
+/// characters), the columns in `right` right-aligned, a rule under the header.
+fn table(header: &[&str], rows: Vec<Vec<String>>, right: &[usize]) -> String {
+    let width = |s: &str| s.chars().count();
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            if i < widths.len() {
+                widths[i] = widths[i].max(width(c));
+            }
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                let pad = " ".repeat(w.saturating_sub(width(c)));
+                if right.contains(&i) {
+                    format!("{pad}{c}")
+                } else {
+                    format!("{c}{pad}")
+                }
+            })
+            .collect();
+        format!("  {}", parts.join("  ").trim_end())
+    };
+    let mut out = vec![line(header.to_vec())];
+    out.push(line(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    ));
+    for r in &rows {
+        out.push(line(r.iter().map(String::as_str).collect()));
+    }
+    out.join("\n")
+}
+
+/// A value that may not exist yet: the text, or `-`.
+fn or_dash(v: Option<&str>) -> String {
+    match v {
+        Some(s) if !s.trim().is_empty() => s.to_string(),
+        _ => "-".into(),
+    }
+}
+
 fn print_statuses(title: &str, statuses: &[KeyStatus]) {
     println!("\n== {title} ==");
+    let rows = statuses
+        .iter()
+        .map(|s| {
+            // The product type is the edition found at activation: none before one.
+            let activated = !s.runs.is_empty();
+            vec![
+                s.key.to_string(),
+                s.product.clone(),
+                if activated {
+                    s.product_type.clone()
+                } else {
+                    "-".into()
+                },
+                s.account.clone(),
+                or_dash(s.site.as_deref()),
+                s.state.label().to_string(),
+                s.detail.clone(),
+            ]
+        })
+        .collect();
     println!(
-        "{:<19}  {:<21}  {:<21}  {:<18}  {:<20}  detail",
-        "product key", "product", "type", "account / site", "status"
+        "{}",
+        table(
+            &[
+                "product key",
+                "product",
+                "type",
+                "account",
+                "site",
+                "status",
+                "detail"
+            ],
+            rows,
+            &[],
+        )
     );
-    for s in statuses {
-        let place = match &s.site {
-            Some(site) => format!("{} / {site}", s.account),
-            None => s.account.clone(),
-        };
-        println!(
-            "{:<19}  {:<21}  {:<21}  {:<18}  {:<20}  {}",
-            s.key.to_string(),
-            s.product,
-            s.product_type,
-            place,
-            s.state.label(),
-            s.detail
-        );
-    }
 }
 
 fn main() -> Result<(), keyledger::Error> {
@@ -178,13 +247,17 @@ fn main() -> Result<(), keyledger::Error> {
     )?;
 
     println!("Keys generated on {}:", t0.format("%Y-%m-%d"));
-    for k in ledger.keys() {
-        let p = catalog
-            .get(k.product())
-            .map(|p| p.name.as_str())
-            .unwrap_or("?");
-        println!("  {k}  {p:<22} serial {}", k.serial());
-    }
+    let rows = ledger
+        .keys()
+        .map(|k| {
+            let p = catalog.get(k.product()).map(|p| p.name.clone());
+            vec![k.to_string(), or_dash(p.as_deref()), k.serial().to_string()]
+        })
+        .collect();
+    println!(
+        "{}\n",
+        table(&["product key", "product", "serial"], rows, &[2])
+    );
 
     // --- 61 days of daily call-homes, with the MSP's clicks ---
     for d in 1..=61 {
@@ -253,6 +326,7 @@ fn main() -> Result<(), keyledger::Error> {
     );
 
     println!("\n== Activation history of {} (par-sbs) ==", par[0]);
+    let mut rows = Vec::new();
     for h in ledger.history(&par[0], end)? {
         let what = match h.kind {
             HistoryKind::Generated => "generated",
@@ -268,32 +342,60 @@ fn main() -> Result<(), keyledger::Error> {
             HistoryKind::LegacyActive => "legacy: active",
             HistoryKind::LegacyDeactivated => "legacy: deactivated",
         };
-        println!(
-            "  {}  {:<24} {}",
-            h.at.format("%Y-%m-%d %H:%M"),
-            what,
-            h.machine.unwrap_or_default()
-        );
+        rows.push(vec![
+            h.at.format("%Y-%m-%d %H:%M").to_string(),
+            what.to_string(),
+            or_dash(h.machine.as_deref()),
+            or_dash(h.detail.as_deref()),
+        ]);
     }
+    println!(
+        "{}",
+        table(&["when (UTC)", "what", "machine", "detail"], rows, &[])
+    );
 
     let names = ledger.name_consistency();
     println!("\n== Name consistency ==");
     println!(
-        "  MSP name used by most keys: {:?}",
-        names.msp_name.unwrap_or_default()
+        "MSP name used by most keys: {}",
+        or_dash(names.msp_name.as_deref())
     );
-    for m in &names.msp_mismatches {
-        println!(
-            "  MSP name      {}  {:<10} {:?} (expected {:?})",
-            m.key, m.machine, m.found, m.expected
-        );
-    }
-    for m in &names.customer_mismatches {
-        println!(
-            "  customer name {}  {:<10} {:?} in account {:?} (expected {:?})",
-            m.key, m.machine, m.found, m.account, m.expected
-        );
-    }
+    let rows = names
+        .msp_mismatches
+        .iter()
+        .map(|m| ("MSP name", m))
+        .chain(
+            names
+                .customer_mismatches
+                .iter()
+                .map(|m| ("customer name", m)),
+        )
+        .map(|(what, m)| {
+            vec![
+                what.to_string(),
+                m.key.to_string(),
+                m.machine.clone(),
+                m.account.clone(),
+                m.found.clone(),
+                m.expected.clone(),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table(
+            &[
+                "name",
+                "product key",
+                "machine",
+                "account",
+                "found",
+                "expected"
+            ],
+            rows,
+            &[],
+        )
+    );
 
     // --- Checking typed keys ---
     println!("\n== Checking keys ==");
@@ -306,6 +408,7 @@ fn main() -> Result<(), keyledger::Error> {
     let swapped: String = swapped.into_iter().collect();
     let forger = Issuer::new(0, b"someone else's secret, 32 bytes.")?;
     let forged = forger.generate(presets::SHADOWPROTECT_MSP, 7)?.to_string();
+    let mut rows = Vec::new();
     for (label, text) in [
         ("unused key", good.as_str()),
         (
@@ -319,13 +422,22 @@ fn main() -> Result<(), keyledger::Error> {
     ] {
         let public = check_key(&catalog, text);
         let full = ledger.validate(&issuer, text, end);
-        println!(
-            "  {label:<22} {text:<20} public: {:<14} ledger: {:<22} {}",
-            public.code.as_str(),
-            full.code.as_str(),
-            full.detail
-        );
+        rows.push(vec![
+            label.to_string(),
+            text.to_string(),
+            public.code.as_str().to_string(),
+            full.code.as_str().to_string(),
+            full.detail,
+        ]);
     }
+    println!(
+        "{}",
+        table(
+            &["what", "typed", "public check", "ledger check", "detail"],
+            rows,
+            &[]
+        )
+    );
 
     // --- Billing Detail of the last full month ---
     let prices = keyledger_examples::demo_prices("USD")?;

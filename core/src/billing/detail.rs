@@ -679,7 +679,10 @@ impl BillingDiff {
 /// A plain-text rendering for consoles and examples: one table per key type, then counts, lines
 /// and totals.
 impl std::fmt::Display for BillingDetail {
+    /// The report as text: every table laid out from its contents, `-` where a value does not
+    /// exist (no site, no edition).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use super::layout::{or_dash, write_table};
         writeln!(
             f,
             "Billing Detail {} ({}; rule: {}; {})",
@@ -695,56 +698,116 @@ impl std::fmt::Display for BillingDetail {
                 ""
             };
             writeln!(f, "\n{}{} — keys: {}", t.key_type, kind, t.rows.len())?;
-            for r in &t.rows {
-                writeln!(
-                    f,
-                    "  {}  {:<12} {:<10} {:<8} {:>2} days  {:<12} {}",
-                    r.key,
-                    r.account,
-                    r.site.as_deref().unwrap_or("-"),
-                    r.edition.as_deref().unwrap_or("-"),
-                    r.billable_days,
-                    if r.billable {
-                        "billable"
-                    } else {
-                        "not billable"
-                    },
-                    r.explanation
-                )?;
+            if t.rows.is_empty() {
+                continue;
             }
+            let rows: Vec<Vec<String>> = t
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.key.to_string(),
+                        r.account.clone(),
+                        or_dash(r.site.as_deref()),
+                        or_dash(r.edition.as_deref()),
+                        or_dash(Some(&r.machine)),
+                        if t.perpetual {
+                            "-".to_string()
+                        } else {
+                            r.billable_days.to_string()
+                        },
+                        if t.perpetual {
+                            "perpetual"
+                        } else if r.billable {
+                            "billable"
+                        } else {
+                            "not billable"
+                        }
+                        .to_string(),
+                        r.explanation.clone(),
+                    ]
+                })
+                .collect();
+            write_table(
+                f,
+                &[
+                    "product key",
+                    "account",
+                    "site",
+                    "edition",
+                    "machine",
+                    "days",
+                    "billed",
+                    "why",
+                ],
+                &rows,
+                &[5],
+            )?;
         }
         writeln!(f, "\nBillable licences per product and edition")?;
-        for c in &self.counts {
-            writeln!(
-                f,
-                "  {:<22} {:<8} {:>4} licences  quantity {}",
-                c.product_name,
-                c.edition.as_deref().unwrap_or("-"),
-                c.licences,
-                c.quantity
-            )?;
-        }
-        writeln!(f, "\nPriced lines")?;
-        for l in &self.lines {
-            writeln!(
-                f,
-                "  {:<12} {:<22} {:<8} {:>8} × {:>8} = {:>10} {}",
-                l.account,
-                l.product_name,
-                l.edition.as_deref().unwrap_or("-"),
-                l.quantity,
-                l.unit_price,
-                l.amount,
-                self.currency
-            )?;
-        }
+        let rows: Vec<Vec<String>> = self
+            .counts
+            .iter()
+            .map(|c| {
+                vec![
+                    c.product_name.clone(),
+                    or_dash(c.edition.as_deref()),
+                    c.licences.to_string(),
+                    c.quantity.to_string(),
+                ]
+            })
+            .collect();
+        write_table(
+            f,
+            &["product", "edition", "licences", "quantity"],
+            &rows,
+            &[2, 3],
+        )?;
+        writeln!(f, "\nPriced lines ({})", self.currency)?;
+        let mut rows: Vec<Vec<String>> = self
+            .lines
+            .iter()
+            .map(|l| {
+                vec![
+                    l.account.clone(),
+                    l.product_name.clone(),
+                    or_dash(l.edition.as_deref()),
+                    l.quantity.to_string(),
+                    l.unit_price.to_string(),
+                    l.amount.to_string(),
+                ]
+            })
+            .collect();
         for a in &self.account_totals {
-            writeln!(
-                f,
-                "  total {:<40} {:>21} {}",
-                a.account, a.amount, self.currency
-            )?;
+            rows.push(vec![
+                format!("total {}", a.account),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                a.amount.to_string(),
+            ]);
         }
-        write!(f, "  GRAND TOTAL {:>55} {}", self.total, self.currency)
+        rows.push(vec![
+            "GRAND TOTAL".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            self.total.to_string(),
+        ]);
+        write_table(
+            f,
+            &[
+                "account",
+                "product",
+                "edition",
+                "quantity",
+                "unit price",
+                "amount",
+            ],
+            &rows,
+            &[3, 4, 5],
+        )
     }
 }

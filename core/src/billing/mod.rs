@@ -56,6 +56,7 @@ mod activation;
 pub mod bulk;
 mod detail;
 mod explain;
+mod layout;
 pub use explain::{explain_licence as explain, Explanation};
 mod money;
 mod month;
