@@ -11,6 +11,8 @@
 //!   key, and [`BillingDetail::recompute`] for events that arrive after a month was reported.
 //! - [`explain()`]: one licence's month — billable days, verdict and the sentence.
 //! - [`ActivationReport`] and [`Trends`].
+//! - [`DoubleBilling`]: machines holding an active legacy licence and a billed SP MSP licence in
+//!   the same month (upgrades whose legacy licence was not deactivated).
 //! - [`bulk`]: the column-oriented path for call-home logs kept in a warehouse.
 //!
 //! # Which days count
@@ -55,6 +57,7 @@
 mod activation;
 pub mod bulk;
 mod detail;
+mod double;
 mod explain;
 mod layout;
 pub use explain::{explain_licence as explain, Explanation};
@@ -69,6 +72,7 @@ pub use detail::{
     AccountTotal, BillingDetail, BillingDiff, EditionCount, KeyChange, KeyRow, KeyTable,
     LineChange, PricedLine, Recomputed,
 };
+pub use double::{DoubleBilling, DoubleBillingRow};
 pub use money::{Price, PriceList, ProductRule, Rounding};
 pub use month::{zone, Month, MonthBounds};
 pub use policy::{counts, BillingRule, EditionCounts};
