@@ -131,7 +131,10 @@ fn day_ranges(days: &[u32], month: Month) -> String {
 
 /// 1-based days from a mask whose bit `d` is local day `d + 1`.
 fn mask_days(mask: u32) -> Vec<u32> {
-    (0..31).filter(|d| mask & (1u32 << d) != 0).map(|d| d + 1).collect()
+    (0..31)
+        .filter(|d| mask & (1u32 << d) != 0)
+        .map(|d| d + 1)
+        .collect()
 }
 
 impl DoubleBilling {
