@@ -45,6 +45,8 @@ fn main() -> Result<(), keyledger::Error> {
             spans,
             activations,
             deactivations,
+            placements: vec![],
+            jobs: vec![],
         })
     };
     use LicenceState::*;

@@ -4,14 +4,16 @@
 //! keys, activates machines, and lives through 61 days of daily call-homes: one machine goes silent
 //! (Late, then Disabled, then Deactivated 30 days after its last call-home), one is deactivated by the
 //! MSP (pending, then final at its next call-home), one is deactivated and later reactivated, one
-//! ImageManager key, one legacy key. Then: the status table, one key's activation history, the
-//! name-consistency report, key checks (a mistyped and a forged key), and the Billing Detail of the
-//! last full month.
+//! ImageManager key running backup jobs on its job licences, one legacy ShadowProtect key the MSP
+//! forgot to deactivate when it upgraded hq-backup to SP MSP. Then: the status table, one key's
+//! activation history, the ImageManager job licences, the name-consistency report, key checks (a
+//! mistyped and a forged key), the Billing Detail of the last full month and its double-billing
+//! report.
 //!
 //! Run with `cargo run -p keyledger-examples --example walkthrough`.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use keyledger::billing::{BillingDetail, Month};
+use keyledger::billing::{BillingDetail, DoubleBilling, Month};
 use keyledger::catalog::{presets, ProductId};
 use keyledger::key::{check_key, Issuer, ProductKey};
 use keyledger::licence::{HistoryKind, KeyStatus, Ledger, LedgerCommand};
@@ -245,6 +247,15 @@ fn main() -> Result<(), keyledger::Error> {
         },
         t0,
     )?;
+    // The legacy licence sits on hq-backup, which was upgraded to SP MSP (hq[0]) and never
+    // deactivated: the double-billing report below finds it.
+    ledger.execute(
+        LedgerCommand::SetLegacyMachine {
+            key: legacy[0],
+            machine: "hq-backup".into(),
+        },
+        t0,
+    )?;
 
     println!("Keys generated on {}:", t0.format("%Y-%m-%d"));
     let rows = ledger
@@ -260,8 +271,41 @@ fn main() -> Result<(), keyledger::Error> {
     );
 
     // --- 61 days of daily call-homes, with the MSP's clicks ---
+    // ImageManager jobs on the IM key: (day, start?, type, job name, machine).
+    let jobs = [
+        (2, true, "intelligentFTP", "offsite-nightly", "ber-fs01"),
+        (2, true, "ShadowStream", "stream-hq", "hq-backup"),
+        (3, true, "ShadowStream", "stream-paris", "par-sbs"),
+        (5, true, "HeadStart Restore", "standby-hq", "hq-backup"),
+        (12, false, "intelligentFTP", "offsite-nightly", "ber-fs01"),
+        (40, true, "ShadowStream", "stream-ber", "ber-ws09"),
+    ];
     for d in 1..=61 {
         let morning = day(d);
+        for (_, start, job_type, name, machine) in jobs.iter().filter(|j| j.0 == d) {
+            let (key, job_type, job_name, machine) = (
+                im[0],
+                job_type.to_string(),
+                name.to_string(),
+                machine.to_string(),
+            );
+            let command = if *start {
+                LedgerCommand::StartJob {
+                    key,
+                    job_type,
+                    job_name,
+                    machine,
+                }
+            } else {
+                LedgerCommand::EndJob {
+                    key,
+                    job_type,
+                    job_name,
+                    machine,
+                }
+            };
+            ledger.execute(command, morning + Duration::hours(2))?;
+        }
         match d {
             20 => {
                 ledger.execute(
@@ -341,6 +385,9 @@ fn main() -> Result<(), keyledger::Error> {
             HistoryKind::Reactivated => "reactivated",
             HistoryKind::LegacyActive => "legacy: active",
             HistoryKind::LegacyDeactivated => "legacy: deactivated",
+            HistoryKind::LegacyMachine => "legacy: installed on",
+            HistoryKind::JobStarted => "job started",
+            HistoryKind::JobEnded => "job ended",
         };
         rows.push(vec![
             h.at.format("%Y-%m-%d %H:%M").to_string(),
@@ -352,6 +399,34 @@ fn main() -> Result<(), keyledger::Error> {
     println!(
         "{}",
         table(&["when (UTC)", "what", "machine", "detail"], rows, &[])
+    );
+
+    let im_status = ledger.status(&im[0], end)?;
+    println!("\n== ImageManager job licences of {} ==", im[0]);
+    let rows = im_status
+        .jobs
+        .iter()
+        .map(|j| {
+            let running: Vec<String> = j
+                .running
+                .iter()
+                .map(|r| format!("{} ({})", r.job_name, r.machine))
+                .collect();
+            vec![
+                j.job_type.clone(),
+                j.in_use.to_string(),
+                j.licences.to_string(),
+                or_dash(Some(&running.join(", "))),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table(
+            &["job type", "in use", "licences", "running"],
+            rows,
+            &[1, 2]
+        )
     );
 
     let names = ledger.name_consistency();
@@ -451,5 +526,16 @@ fn main() -> Result<(), keyledger::Error> {
     )?;
     println!();
     println!("{report}");
+
+    // --- Machines billed twice: a legacy licence left active after the upgrade to SP MSP ---
+    let double = DoubleBilling::build(
+        &ledger.licence_histories(end),
+        &catalog,
+        october,
+        "UTC",
+        &prices,
+    )?;
+    println!();
+    println!("{double}");
     Ok(())
 }

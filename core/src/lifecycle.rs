@@ -276,6 +276,8 @@ mod tests {
 ///     spans: vec![StateSpan { from, until: None, state: LicenceState::Active }],
 ///     activations: vec![from],
 ///     deactivations: vec![],
+///     placements: vec![],
+///     jobs: vec![],
 /// };
 /// assert_eq!(serde_json::from_str::<LicenceHistory>(&serde_json::to_string(&h).unwrap()).unwrap(), h);
 /// # Ok::<(), keyledger::key::KeyError>(())
@@ -300,4 +302,66 @@ pub struct LicenceHistory {
     pub activations: Vec<DateTime<Utc>>,
     /// Instants a deactivation took effect (finalised, or the activation lapsed).
     pub deactivations: Vec<DateTime<Utc>>,
+    /// Where the key was over time, oldest first, when it moved (moves are facts with instants):
+    /// each placement holds from its instant to the next one's. Empty: always in
+    /// [`account`](Self::account) / [`site`](Self::site), which name where the key is now.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placements: Vec<Placement>,
+    /// ImageManager jobs run on the key (kept on the key's latest licence), with their instants.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jobs: Vec<JobSpan>,
+}
+
+/// Where a key was from an instant on (until the next placement).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Placement {
+    /// From this instant.
+    pub from: DateTime<Utc>,
+    /// Account name.
+    pub account: String,
+    /// Site name, if in a site.
+    pub site: Option<String>,
+}
+
+/// One ImageManager job on a key: `[from, until)`, `until = None` while it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSpan {
+    /// The job type (e.g. "ShadowStream").
+    pub job_type: String,
+    /// The job's name.
+    pub job_name: String,
+    /// The machine it runs for.
+    pub machine: String,
+    /// Started.
+    pub from: DateTime<Utc>,
+    /// Ended, if it has.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl LicenceHistory {
+    /// The account and site the key was in at `t` (before the first placement: the first one).
+    ///
+    /// ```
+    /// use keyledger::lifecycle::{LicenceHistory, Placement};
+    /// use keyledger::catalog::presets;
+    /// use chrono::{TimeZone, Utc};
+    /// let at = |m| Utc.with_ymd_and_hms(2026, m, 1, 0, 0, 0).unwrap();
+    /// let place = |m, a: &str| Placement { from: at(m), account: a.into(), site: None };
+    /// let h = LicenceHistory {
+    ///     key: "6VWX-KVJH-PE9Z-D362".parse()?, product: presets::SHADOWPROTECT_MSP,
+    ///     edition: None, account: "Beta".into(), site: None, machine: "m".into(),
+    ///     spans: vec![], activations: vec![], deactivations: vec![],
+    ///     placements: vec![place(1, "Acme"), place(12, "Beta")], jobs: vec![],
+    /// };
+    /// assert_eq!(h.placement_at(at(10)), ("Acme", None));
+    /// assert_eq!(h.placement_at(at(12)), ("Beta", None));
+    /// # Ok::<(), keyledger::key::KeyError>(())
+    /// ```
+    pub fn placement_at(&self, t: DateTime<Utc>) -> (&str, Option<&str>) {
+        let i = self.placements.partition_point(|p| p.from <= t);
+        match self.placements.get(i.saturating_sub(1)) {
+            Some(p) => (p.account.as_str(), p.site.as_deref()),
+            None => (self.account.as_str(), self.site.as_deref()),
+        }
+    }
 }

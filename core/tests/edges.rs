@@ -88,7 +88,6 @@ fn november() -> Month {
 /// deactivation finalised at the day-7 call-home. Then a call-home stamped between the click and
 /// the finalisation is delivered: the product must hear "deactivated", not "run".
 #[test]
-#[ignore = "issue 20 item 1: fails on the ledger before the event-log kernel; enabled with the fix"]
 fn a_late_call_home_never_tells_a_deactivated_product_to_run() {
     let mut l = ledger();
     let key = keys(
@@ -134,7 +133,6 @@ fn a_late_call_home_never_tells_a_deactivated_product_to_run() {
 /// The same class of mistake in the other commands: a command stamped in the past is decided
 /// against everything the ledger knows, not against a view of the ledger at its stamp.
 #[test]
-#[ignore = "issue 20 item 1: fails on the ledger before the event-log kernel; enabled with the fix"]
 fn every_command_is_decided_from_the_latest_knowledge() {
     let mut l = ledger();
     let key = keys(
@@ -250,7 +248,6 @@ fn billed_to(m: &Moved, month: Month) -> String {
 /// The move between months: October billed to Acme; the key moves to Beta in December;
 /// October regenerated is still Acme's, and its Activation Report still says Acme.
 #[test]
-#[ignore = "issue 20 item 2: fails on the ledger before the event-log kernel; enabled with the fix"]
 fn a_past_month_stays_with_the_customer_that_held_the_key() {
     let m = acme_and_beta(Utc.with_ymd_and_hms(2026, 12, 5, 8, 0, 0).unwrap());
     assert_eq!(billed_to(&m, october()), "Acme");
@@ -276,7 +273,6 @@ fn a_past_month_stays_with_the_customer_that_held_the_key() {
 /// the key was in at the last instant of the month at which the licence was billable. Moved on
 /// 20 November while in use: November is Beta's, October Acme's.
 #[test]
-#[ignore = "issue 20 item 2: fails on the ledger before the event-log kernel; enabled with the fix"]
 fn a_move_inside_a_month_while_in_use_bills_that_month_to_the_new_container() {
     let m = acme_and_beta(Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap());
     assert_eq!(billed_to(&m, october()), "Acme");
@@ -286,7 +282,6 @@ fn a_move_inside_a_month_while_in_use_bills_that_month_to_the_new_container() {
 /// The other side of the rule: the licence ended on 10 November in Acme's hands and the key was
 /// moved to Beta on 20 November; November is Acme's (Beta never used it).
 #[test]
-#[ignore = "issue 20 item 2: fails on the ledger before the event-log kernel; enabled with the fix"]
 fn a_move_inside_a_month_after_the_licence_ended_leaves_that_month_with_the_old_container() {
     let mut l = ledger();
     for name in ["Acme", "Beta"] {
@@ -347,7 +342,6 @@ fn a_move_inside_a_month_after_the_licence_ended_leaves_that_month_with_the_old_
 /// October is delivered in November: the activation stays lapsed (docs/decisions/ledger.md), the
 /// product is told it is deactivated, and October, already reported, does not change.
 #[test]
-#[ignore = "issue 20 item 3: fails on the ledger before the event-log kernel; enabled with the fix"]
 fn a_call_home_delivered_after_the_lapse_does_not_revive_the_activation() {
     let mut l = ledger();
     let ks = keys(
@@ -401,7 +395,6 @@ fn a_call_home_delivered_after_the_lapse_does_not_revive_the_activation() {
 /// A legacy key set Active at T and Deactivated at T+500d: a status query at an instant answers
 /// for that instant, as the licence histories do.
 #[test]
-#[ignore = "issue 20 item 4: fails on the ledger before the event-log kernel; enabled with the fix"]
 fn a_legacy_key_answers_for_the_instant_asked() {
     let mut l = ledger();
     let key = keys(
@@ -448,7 +441,6 @@ fn start_job(key: ProductKey, job_type: &str, name: &str, machine: &str) -> Valu
 /// ShadowStream, HeadStart Restore)": 50 ShadowStream jobs run; the 51st is refused with the
 /// numbers; an intelligentFTP job still starts; ending one ShadowStream job makes room again.
 #[test]
-#[ignore = "issue 20 item 8: fails on the ledger before the event-log kernel; enabled with the fix"]
 fn the_51st_job_of_a_type_is_refused_while_other_types_have_room() {
     let mut l = ledger();
     let im = keys(
@@ -544,7 +536,6 @@ fn the_51st_job_of_a_type_is_refused_while_other_types_have_room() {
 /// Jobs on a key that is not an ImageManager key, of an unknown type, or ended twice are refused
 /// with typed errors, and the ledger is untouched.
 #[test]
-#[ignore = "issue 20 item 8: fails on the ledger before the event-log kernel; enabled with the fix"]
 fn job_commands_refuse_bad_input_and_leave_the_ledger_untouched() {
     let mut l = ledger();
     let sp = keys(
@@ -664,4 +655,102 @@ fn billing_detail_columns_line_up_whatever_the_account_name() {
     let unused = rows.iter().find(|r| r.contains("not billable")).unwrap();
     assert!(!unused.contains("ShadowProtect for MSP"), "{unused}");
     assert!(unused.contains(" - "), "{unused}");
+}
+
+// ----- Invariants -----
+
+mod properties {
+    use super::*;
+    use keyledger::catalog::{Catalog, JobLicences, Product, ProductId};
+    use proptest::prelude::*;
+
+    const TYPES: [&str; 2] = ["ShadowStream", "intelligentFTP"];
+
+    fn small_catalog() -> Catalog {
+        let mut c = Catalog::new();
+        let mut p = Product::subscription(ProductId::new(2).unwrap(), "ImageManager");
+        p.editions = vec!["IME".into()];
+        p.job_licences = TYPES
+            .iter()
+            .map(|t| JobLicences {
+                job_type: (*t).into(),
+                count: 3,
+            })
+            .collect();
+        c.add(p).unwrap();
+        c
+    }
+
+    proptest! {
+        /// Whatever the order and stamps of job starts and ends: never more jobs of a type running
+        /// than the key has licences of it, the counts the status shows are the successful starts
+        /// minus the successful ends, and the event log replays to the same ledger.
+        #[test]
+        fn jobs_never_exceed_their_licences(ops in proptest::collection::vec((any::<bool>(), 0usize..2, 0u8..6, 0i64..20), 1..60)) {
+            let mut l = Ledger::new(small_catalog(), LifecyclePolicy::default());
+            let p = ProductId::new(2).unwrap();
+            let g = l.generate_keys(&issuer(), p, 1, Container::Account(AccountId::DEFAULT), t0()).unwrap();
+            let key = g.keys[0];
+            let mut log = g.events;
+            log.extend(l.execute(activate(key, "im", "IME"), t0()).unwrap().events);
+            let mut running = [0u32; 2];
+            for (start, t, name, d) in ops {
+                let at = t0() + Duration::hours(d);
+                // Keep the key in use: it calls home before each job command.
+                if let Ok(o) = l.execute(call(key, "im"), at) { log.extend(o.events); }
+                let (job_type, job_name, machine) = (TYPES[t].to_string(), format!("job-{name}"), "m".to_string());
+                let c = if start {
+                    LedgerCommand::StartJob { key, job_type, job_name, machine }
+                } else {
+                    LedgerCommand::EndJob { key, job_type, job_name, machine }
+                };
+                let before = l.clone();
+                match l.execute(c, at) {
+                    Ok(o) => {
+                        prop_assert_eq!(o.events.len(), 1);
+                        if start { running[t] += 1 } else { running[t] -= 1 }
+                        log.extend(o.events);
+                    }
+                    Err(e) => {
+                        prop_assert!(matches!(e.code(), "licence.job_limit" | "licence.job_already_running" | "licence.job_not_running"), "{}", e.code());
+                        if e.code() == "licence.job_limit" { prop_assert_eq!(running[t], 3); }
+                        prop_assert_eq!(&l, &before);
+                    }
+                }
+                prop_assert!(running.iter().all(|r| *r <= 3));
+            }
+            let s = l.status(&key, t0() + Duration::days(30)).unwrap();
+            for (i, t) in TYPES.iter().enumerate() {
+                let u = s.jobs.iter().find(|j| j.job_type == *t).unwrap();
+                prop_assert_eq!(u.in_use, running[i]);
+                prop_assert_eq!(u.licences, 3);
+            }
+            let replayed = Ledger::replay(small_catalog(), LifecyclePolicy::default(), &log).unwrap();
+            prop_assert_eq!(&replayed, &l);
+            let events = Ledger::events_from_json(&Ledger::events_to_json(&log).unwrap()).unwrap();
+            prop_assert_eq!(events, log);
+        }
+
+        /// Once a run is deactivated (finalised), every call-home answers "deactivated", whatever
+        /// its stamp, and the key stays deactivated at every later instant.
+        #[test]
+        fn a_deactivated_run_stays_deactivated_whatever_the_stamps(stamps in proptest::collection::vec(-200i64..400, 1..20)) {
+            let mut l = ledger();
+            let key = keys(&mut l, presets::SHADOWPROTECT_MSP, 1, Container::Account(AccountId::DEFAULT), t0())[0];
+            l.execute(activate(key, "srv-01", "Server"), t0()).unwrap();
+            for d in 1..=5 { l.execute(call(key, "srv-01"), day(d)).unwrap(); }
+            l.execute(LedgerCommand::Deactivate { key, machine: None }, day(6)).unwrap();
+            l.execute(call(key, "srv-01"), day(7)).unwrap();
+            for h in stamps {
+                let at = day(7) + Duration::hours(h);
+                if at < t0() { continue; }
+                let o = l.execute(call(key, "srv-01"), at).unwrap();
+                prop_assert_eq!(o.decision, Some(CallHomeDecision::Deactivated));
+                prop_assert!(o.events.is_empty());
+            }
+            for d in [7, 8, 30, 90] {
+                prop_assert_eq!(l.status(&key, day(d)).unwrap().state, LicenceState::Deactivated);
+            }
+        }
+    }
 }

@@ -142,13 +142,15 @@ impl ActivationReport {
                 if date < start || date > end {
                     continue;
                 }
+                // Where the key was at that instant (moves are facts with instants).
+                let (account, site) = h.placement_at(at);
                 rows.push(ActivationRow {
                     key_type: p.key_type.clone(),
                     product: h.product,
                     key: h.key,
                     serial: h.key.serial(),
-                    account: h.account.clone(),
-                    site: h.site.clone(),
+                    account: account.to_string(),
+                    site: site.map(str::to_string),
                     machine: h.machine.clone(),
                     edition: h.edition.clone(),
                     event,

@@ -37,6 +37,9 @@ pub struct KeyRow {
     pub billable: bool,
     /// Which days counted and why, in one sentence.
     pub explanation: String,
+    /// ImageManager keys: the most jobs of each type running at once during the month.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub jobs: BTreeMap<String, u32>,
 }
 
 /// The keys of one key type (e.g. "SP MSP ShadowProtect").
@@ -206,11 +209,17 @@ impl BillingDetail {
                 };
                 (m, false, explain::perpetual(h, &b))
             };
+            // Moves are facts with instants: the month goes to where the key was then.
+            let (account, site) = if product.is_subscription() {
+                super::placement::month_placement(h, &b, &m)
+            } else {
+                super::placement::month_placement(h, &b, &evaluate(h, &b))
+            };
             let row = KeyRow {
                 key: h.key,
                 product: h.product,
-                account: h.account.clone(),
-                site: h.site.clone(),
+                account: account.clone(),
+                site,
                 edition: h.edition.clone(),
                 machine: h.machine.clone(),
                 activated_at: h.activations.first().copied(),
@@ -221,13 +230,14 @@ impl BillingDetail {
                     .collect(),
                 billable,
                 explanation,
+                jobs: super::placement::month_jobs(h, &b),
             };
             if let Some(t) = tables.iter_mut().find(|t| t.key_type == product.key_type) {
                 t.rows.push(row);
             }
             if billable {
                 groups
-                    .entry((h.account.clone(), h.product, h.edition.clone()))
+                    .entry((account, h.product, h.edition.clone()))
                     .or_default()
                     .push(m);
             }
@@ -701,11 +711,14 @@ impl std::fmt::Display for BillingDetail {
             if t.rows.is_empty() {
                 continue;
             }
+            let with_jobs = t.rows.iter().any(|r| !r.jobs.is_empty());
             let rows: Vec<Vec<String>> = t
                 .rows
                 .iter()
                 .map(|r| {
-                    vec![
+                    let jobs: Vec<String> =
+                        r.jobs.iter().map(|(t, n)| format!("{t} {n}")).collect();
+                    let mut cells = vec![
                         r.key.to_string(),
                         r.account.clone(),
                         or_dash(r.site.as_deref()),
@@ -725,24 +738,27 @@ impl std::fmt::Display for BillingDetail {
                         }
                         .to_string(),
                         r.explanation.clone(),
-                    ]
+                    ];
+                    if with_jobs {
+                        cells.insert(7, or_dash(Some(&jobs.join(", "))));
+                    }
+                    cells
                 })
                 .collect();
-            write_table(
-                f,
-                &[
-                    "product key",
-                    "account",
-                    "site",
-                    "edition",
-                    "machine",
-                    "days",
-                    "billed",
-                    "why",
-                ],
-                &rows,
-                &[5],
-            )?;
+            let mut header = vec![
+                "product key",
+                "account",
+                "site",
+                "edition",
+                "machine",
+                "days",
+                "billed",
+                "why",
+            ];
+            if with_jobs {
+                header.insert(7, "jobs at peak");
+            }
+            write_table(f, &header, &rows, &[5])?;
         }
         writeln!(f, "\nBillable licences per product and edition")?;
         let rows: Vec<Vec<String>> = self

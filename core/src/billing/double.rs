@@ -28,6 +28,7 @@
 //! let history = |key: &str, product, machine: &str, spans: Vec<StateSpan>| LicenceHistory {
 //!     key: key.parse().unwrap(), product, edition: None, account: "Acme".into(), site: None,
 //!     machine: machine.into(), spans, activations: vec![], deactivations: vec![],
+//!     placements: vec![], jobs: vec![],
 //! };
 //! let span = |from, until, state| StateSpan { from, until, state };
 //! // The legacy key stays Active; the SP MSP key is activated on the same machine on 10 Nov.
@@ -44,6 +45,7 @@
 //! ```
 
 use super::layout::{or_dash, write_table};
+use super::placement::month_placement;
 use super::policy::evaluate;
 use super::{BillingError, Month, PriceList};
 use crate::catalog::{Catalog, Licensing, Product};
@@ -178,20 +180,20 @@ impl DoubleBilling {
                 continue;
             }
             match p.licensing {
-                Licensing::Perpetual => legacy.push((h, p, m.mask)),
+                Licensing::Perpetual => legacy.push((h, p, m.mask, m)),
                 Licensing::Subscription => {
                     if prices
                         .rule_for(h.product)
                         .bills(m.days(), b.days(), m.at_end)
                     {
-                        billed.push((h, p, m.mask));
+                        billed.push((h, p, m.mask, m));
                     }
                 }
             }
         }
         let mut rows = Vec::new();
-        for (s, sp, smask) in &billed {
-            for (l, lp, lmask) in &legacy {
+        for (s, sp, smask, sm) in &billed {
+            for (l, lp, lmask, lm) in &legacy {
                 if !same_machine(&l.machine, &s.machine) || !same_kind(lp, sp) {
                     continue;
                 }
@@ -208,11 +210,13 @@ impl DoubleBilling {
                     days.len(),
                     if days.len() == 1 { "" } else { "s" }
                 );
+                let (account, site) = month_placement(s, &b, sm);
+                let (legacy_account, _) = month_placement(l, &b, lm);
                 rows.push(DoubleBillingRow {
                     machine: s.machine.clone(),
-                    account: s.account.clone(),
-                    site: s.site.clone(),
-                    legacy_account: (l.account != s.account).then(|| l.account.clone()),
+                    account: account.clone(),
+                    site,
+                    legacy_account: (legacy_account != account).then_some(legacy_account),
                     legacy_key: l.key,
                     legacy_product: lp.name.clone(),
                     msp_key: s.key,
@@ -382,6 +386,8 @@ mod tests {
                 .collect(),
             activations: vec![],
             deactivations: vec![],
+            placements: vec![],
+            jobs: vec![],
         }
     }
 

@@ -136,6 +136,7 @@ pub struct Explanation {
 ///     edition: None, account: "Acme".into(), site: None, machine: "pc".into(),
 ///     spans: vec![StateSpan { from, until: None, state: LicenceState::Active }],
 ///     activations: vec![from], deactivations: vec![],
+///     placements: vec![], jobs: vec![],
 /// };
 /// let e = explain(&h, &presets::storagecraft(), Month::new(2026, 11)?, "UTC", BillingRule::STORAGECRAFT)?;
 /// assert_eq!(e.days, (20..=30).collect::<Vec<u32>>());

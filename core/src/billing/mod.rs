@@ -42,6 +42,8 @@
 //!     ],
 //!     activations: vec![at(3)],
 //!     deactivations: vec![],
+//!     placements: vec![],
+//!     jobs: vec![],
 //! };
 //! let mut prices = PriceList::new("USD", BillingRule::STORAGECRAFT)?;
 //! prices.set_price(presets::SHADOWPROTECT_MSP, Some("Server"), Decimal::new(2500, 2));
@@ -63,6 +65,7 @@ mod layout;
 pub use explain::{explain_licence as explain, Explanation};
 mod money;
 mod month;
+mod placement;
 mod policy;
 mod trends;
 mod zone;

@@ -43,6 +43,8 @@ fn hist(
         spans,
         activations,
         deactivations,
+        placements: vec![],
+        jobs: vec![],
     }
 }
 

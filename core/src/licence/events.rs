@@ -125,6 +125,37 @@ pub enum LedgerCommand {
         /// Active (true) or Deactivated (false).
         active: bool,
     },
+    /// Record the machine a legacy (perpetual) key is installed on (the double-billing report
+    /// matches it with the SP MSP licences of that machine).
+    SetLegacyMachine {
+        /// The key.
+        key: ProductKey,
+        /// The machine's id.
+        machine: String,
+    },
+    /// An ImageManager job of a type starts on a key: it takes one of the key's job licences of
+    /// that type.
+    StartJob {
+        /// The key.
+        key: ProductKey,
+        /// The job type, as the catalog names it (e.g. "ShadowStream").
+        job_type: String,
+        /// The job's name.
+        job_name: String,
+        /// The machine the job runs for.
+        machine: String,
+    },
+    /// A running ImageManager job ends: its job licence is free again.
+    EndJob {
+        /// The key.
+        key: ProductKey,
+        /// The job type.
+        job_type: String,
+        /// The job's name.
+        job_name: String,
+        /// The machine.
+        machine: String,
+    },
 }
 
 /// What happened.
@@ -240,6 +271,35 @@ pub enum LedgerEventKind {
         key: ProductKey,
         /// Active or not.
         active: bool,
+    },
+    /// The machine a legacy key is installed on was recorded.
+    LegacyMachineSet {
+        /// The key.
+        key: ProductKey,
+        /// The machine.
+        machine: String,
+    },
+    /// An ImageManager job started on a key.
+    JobStarted {
+        /// The key.
+        key: ProductKey,
+        /// Its type.
+        job_type: String,
+        /// Its name.
+        job_name: String,
+        /// The machine.
+        machine: String,
+    },
+    /// A running ImageManager job ended.
+    JobEnded {
+        /// The key.
+        key: ProductKey,
+        /// Its type.
+        job_type: String,
+        /// Its name.
+        job_name: String,
+        /// The machine.
+        machine: String,
     },
 }
 

@@ -164,6 +164,30 @@ impl Licence {
     }
 }
 
+/// A key's move: a fact with its instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct KeyMove {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) from: Container,
+    pub(crate) to: Container,
+}
+
+/// An ImageManager job on a key: from its start to its end (open while running).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Job {
+    pub(crate) job_type: String,
+    pub(crate) name: String,
+    pub(crate) machine: String,
+    pub(crate) started_at: DateTime<Utc>,
+    pub(crate) ended_at: Option<DateTime<Utc>>,
+}
+
+impl Job {
+    pub(crate) fn running_at(&self, t: DateTime<Utc>) -> bool {
+        self.started_at <= t && self.ended_at.is_none_or(|e| e > t)
+    }
+}
+
 /// One product key in the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct KeyRecord {
@@ -177,6 +201,73 @@ pub(crate) struct KeyRecord {
     pub(crate) runs: Vec<LicenceId>,
     /// What cannot be derived from the licences: moves and legacy status changes.
     pub(crate) notes: Vec<HistoryEntry>,
+    /// Moves, with their instants, in the order they were applied. Derived from the `Moved`
+    /// notes (rebuilt on load), so documents keep their shape.
+    #[serde(skip)]
+    pub(crate) moves: Vec<KeyMove>,
+    /// ImageManager jobs, in the order they started.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) jobs: Vec<Job>,
+}
+
+impl KeyRecord {
+    /// The container the key was in at `t` (moves are facts with instants; before the first
+    /// move, where it was generated).
+    pub(crate) fn container_at(&self, t: DateTime<Utc>) -> Container {
+        let mut moves: Vec<&KeyMove> = self.moves.iter().collect();
+        moves.sort_by_key(|m| m.at);
+        let mut c = moves.first().map_or(self.container, |m| m.from);
+        for m in moves.iter().filter(|m| m.at <= t) {
+            c = m.to;
+        }
+        c
+    }
+
+    /// Every container the key was in, oldest first: `(from, container)`.
+    pub(crate) fn placements(&self) -> Vec<(DateTime<Utc>, Container)> {
+        let mut moves: Vec<&KeyMove> = self.moves.iter().collect();
+        moves.sort_by_key(|m| m.at);
+        let mut out = vec![(
+            self.created_at,
+            moves.first().map_or(self.container, |m| m.from),
+        )];
+        for m in moves {
+            match out.last_mut() {
+                Some(last) if last.0 >= m.at => last.1 = m.to,
+                _ => out.push((m.at, m.to)),
+            }
+        }
+        out
+    }
+
+    /// A legacy key's static status at `t`: the last setting at or before `t` (Unactivated before
+    /// the first one).
+    pub(crate) fn legacy_state_at(&self, t: DateTime<Utc>) -> LicenceState {
+        let mut state = LicenceState::Unactivated;
+        let mut when = None;
+        for n in &self.notes {
+            let s = match n.kind {
+                HistoryKind::LegacyActive => LicenceState::Active,
+                HistoryKind::LegacyDeactivated => LicenceState::Deactivated,
+                _ => continue,
+            };
+            // The latest instant wins; at the same instant, the later in the log.
+            if n.at <= t && when.is_none_or(|w| n.at >= w) {
+                state = s;
+                when = Some(n.at);
+            }
+        }
+        state
+    }
+
+    /// The machine recorded for a legacy key, if any (the latest one set).
+    pub(crate) fn legacy_machine(&self) -> Option<&str> {
+        self.notes
+            .iter()
+            .rev()
+            .find(|n| n.kind == HistoryKind::LegacyMachine)
+            .and_then(|n| n.machine.as_deref())
+    }
 }
 
 /// Look-up tables rebuilt from the state; never serialised, never compared.
@@ -184,6 +275,10 @@ pub(crate) struct KeyRecord {
 struct Indexes {
     keys: HashMap<ProductKey, u32>,
     names: HashMap<String, u32>,
+    /// The ledger's clock: the latest instant of any event applied (after a load: the latest
+    /// instant the state records). Commands are decided against what the ledger knows at this
+    /// instant, or at their own `now` if later.
+    clock: Option<DateTime<Utc>>,
 }
 
 impl PartialEq for Indexes {
@@ -238,6 +333,17 @@ pub struct Ledger {
     pub(crate) fingerprints: Vec<(u64, Hex64)>,
     #[serde(skip)]
     idx: Indexes,
+}
+
+/// `account 3` / `site 2`: a container as [`Container`]'s `Display` writes it.
+fn parse_container(text: &str) -> Option<Container> {
+    let (kind, id) = text.split_once(' ')?;
+    let id: u32 = id.parse().ok()?;
+    match kind {
+        "account" => Some(Container::Account(AccountId(id))),
+        "site" => Some(Container::Site(crate::org::SiteId(id))),
+        _ => None,
+    }
 }
 
 fn non_empty(text: &str, field: &'static str) -> Result<String, LicenceError> {
@@ -658,6 +764,45 @@ impl Ledger {
         for (i, n) in self.names.iter().enumerate() {
             idx.names.insert(n.clone(), i as u32);
         }
+        // The clock: the latest instant the state records.
+        let mut clock: Option<DateTime<Utc>> = None;
+        let mut see = |t: DateTime<Utc>| clock = Some(clock.map_or(t, |c| c.max(t)));
+        for k in &self.keys {
+            see(k.created_at);
+            k.notes.iter().for_each(|n| see(n.at));
+            for j in &k.jobs {
+                see(j.started_at);
+                j.ended_at.into_iter().for_each(&mut see);
+            }
+        }
+        for l in &self.licences {
+            see(l.activated_at);
+            l.clusters.iter().for_each(|c| see(c.last));
+            for p in &l.pending {
+                see(p.from);
+                p.until.into_iter().for_each(&mut see);
+            }
+        }
+        idx.clock = clock;
+        // Moves as facts, from the history notes that record them.
+        for k in &mut self.keys {
+            {
+                k.moves = k
+                    .notes
+                    .iter()
+                    .filter(|n| n.kind == HistoryKind::Moved)
+                    .filter_map(|n| {
+                        let d = n.detail.as_deref()?.strip_prefix("moved from ")?;
+                        let (from, to) = d.split_once(" to ")?;
+                        Some(KeyMove {
+                            at: n.at,
+                            from: parse_container(from)?,
+                            to: parse_container(to)?,
+                        })
+                    })
+                    .collect();
+            }
+        }
         for (i, l) in self.licences.iter().enumerate() {
             if l.key as usize >= self.keys.len()
                 || l.msp as usize >= self.names.len()
@@ -676,14 +821,22 @@ impl Ledger {
 
     // ----- decide -----
 
+    /// The latest instant the ledger knows of: its clock, or `now` if later. Every command is
+    /// decided against this (answers follow the latest knowledge).
+    pub(crate) fn knows(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.idx.clock.map_or(now, |c| c.max(now))
+    }
+
+    /// The runs of a key that have not ended by the latest instant known (whatever `now` is).
     fn live_runs<'a>(
         &'a self,
         rec: &'a KeyRecord,
         now: DateTime<Utc>,
     ) -> impl Iterator<Item = (LicenceId, &'a Licence)> + 'a {
+        let k = self.knows(now);
         rec.runs.iter().filter_map(move |&id| {
             let l = self.licence(id)?;
-            (now >= l.activated_at && !l.ended_at(&self.policy, now)).then_some((id, l))
+            (!l.ended_at(&self.policy, k)).then_some((id, l))
         })
     }
 
@@ -857,12 +1010,13 @@ impl Ledger {
             C::MoveKey { key, to } => {
                 let rec = self.record(key)?;
                 self.org.account_of(*to)?;
-                if rec.container == *to {
+                let from = rec.container_at(now);
+                if from == *to {
                     return Ok((vec![], None));
                 }
                 one(E::KeyMoved {
                     key: *key,
-                    from: rec.container,
+                    from,
                     to: *to,
                 })
             }
@@ -912,26 +1066,46 @@ impl Ledger {
                 let (id, l) = self
                     .latest_runs(rec, Some(machine))
                     .into_iter()
-                    .next()
-                    .filter(|(_, l)| l.activated_at <= now)
+                    .next_back()
                     .ok_or_else(|| LicenceError::NotActivated {
                         key: *key,
                         machine: machine.clone(),
                     })?;
-                if l.ended_at(&self.policy, now) {
+                // Decided from everything known, whatever the call-home's stamp: a run that has
+                // ended by the ledger's clock stays ended (a late call-home revives nothing).
+                let k = self.knows(now);
+                if l.ended_at(&self.policy, k) {
                     return Ok((vec![], Some(CallHomeDecision::Deactivated)));
                 }
-                if l.open_pending().is_some_and(|p| p.from <= now) {
+                if l.open_pending().is_some() {
                     return Ok((
                         vec![E::DeactivationFinalised { licence: id }],
                         Some(CallHomeDecision::Deactivated),
                     ));
                 }
-                // A successful call-home renews the activation: the product runs.
-                Ok((
-                    vec![E::CalledHome { licence: id }],
-                    Some(CallHomeDecision::Run),
-                ))
+                if now < l.activated_at {
+                    // Stamped before this run began: nothing to record; answer for the run now.
+                    let state = l.state_at(&self.policy, k);
+                    let last = l.last_contact_at(k).unwrap_or(l.activated_at);
+                    let decision =
+                        CallHomeDecision::from_state(state, self.policy.termination(last));
+                    return Ok((vec![], Some(decision)));
+                }
+                if now >= k {
+                    // The usual case, in order: a successful call-home renews the activation.
+                    return Ok((
+                        vec![E::CalledHome { licence: id }],
+                        Some(CallHomeDecision::Run),
+                    ));
+                }
+                // Delivered late into a live run: recorded (it may fill a gap), and the answer is
+                // the run's state at the latest instant known, with this contact.
+                let mut with = l.clone();
+                with.contact(now, self.policy.late_after_seconds);
+                let state = with.state_at(&self.policy, k);
+                let last = with.last_contact_at(k).unwrap_or(with.activated_at);
+                let decision = CallHomeDecision::from_state(state, self.policy.termination(last));
+                Ok((vec![E::CalledHome { licence: id }], Some(decision)))
             }
             C::Deactivate { key, machine } => {
                 let rec = self.subscription_record(key, now, "deactivation")?;
@@ -955,11 +1129,9 @@ impl Ledger {
                 let mut in_use = self.live_runs(rec, now).count() as u32;
                 let mut next = self.licences.len() as u32;
                 let mut kinds = Vec::new();
+                let k = self.knows(now);
                 for (id, l) in self.latest_runs(rec, machine.as_deref()) {
-                    if l.activated_at > now {
-                        continue;
-                    }
-                    if l.ended_at(&self.policy, now) {
+                    if l.ended_at(&self.policy, k) {
                         if in_use >= rec.licences {
                             return Err(LicenceError::LicenceLimit {
                                 key: *key,
@@ -974,7 +1146,7 @@ impl Ledger {
                             previous: id,
                         });
                         next += 1;
-                    } else if l.open_pending().is_some_and(|p| p.from <= now) {
+                    } else if l.open_pending().is_some() {
                         kinds.push(E::DeactivationCancelled { licence: id });
                     }
                 }
@@ -1017,7 +1189,168 @@ impl Ledger {
                     active: *active,
                 })
             }
+            C::SetLegacyMachine { key, machine } => {
+                let rec = self.record(key)?;
+                if now < rec.created_at {
+                    return Err(LicenceError::BeforeKeyExisted {
+                        key: *key,
+                        at: now,
+                        created: rec.created_at,
+                    }
+                    .into());
+                }
+                if self
+                    .catalog
+                    .get(rec.product)
+                    .is_none_or(|p| p.is_subscription())
+                {
+                    return Err(LicenceError::WrongLicensing {
+                        key: *key,
+                        kind: "a subscription key",
+                        operation: "a legacy machine (activations name the machine)",
+                    }
+                    .into());
+                }
+                let machine = non_empty(machine, "machine")?;
+                if rec.legacy_machine() == Some(machine.as_str()) {
+                    return Ok((vec![], None));
+                }
+                one(E::LegacyMachineSet { key: *key, machine })
+            }
+            C::StartJob {
+                key,
+                job_type,
+                job_name,
+                machine,
+            } => {
+                let (rec, licences) = self.job_type_of(key, job_type, now)?;
+                let job_name = non_empty(job_name, "job name")?;
+                let machine = non_empty(machine, "machine")?;
+                let k = self.knows(now);
+                let state = self.key_state_at(rec, k);
+                if !matches!(state, LicenceState::Active | LicenceState::Late) {
+                    return Err(LicenceError::KeyNotInUse {
+                        key: *key,
+                        state: state.label().to_string(),
+                    }
+                    .into());
+                }
+                let mut in_use = 0u32;
+                for j in rec
+                    .jobs
+                    .iter()
+                    .filter(|j| j.job_type == *job_type && j.ended_at.is_none())
+                {
+                    if j.name == job_name && j.machine == machine {
+                        return Err(LicenceError::JobAlreadyRunning {
+                            key: *key,
+                            job_type: job_type.clone(),
+                            job_name,
+                            machine,
+                        }
+                        .into());
+                    }
+                    in_use += 1;
+                }
+                if in_use >= licences {
+                    return Err(LicenceError::JobLimit {
+                        key: *key,
+                        job_type: job_type.clone(),
+                        licences,
+                        in_use,
+                    }
+                    .into());
+                }
+                one(E::JobStarted {
+                    key: *key,
+                    job_type: job_type.clone(),
+                    job_name,
+                    machine,
+                })
+            }
+            C::EndJob {
+                key,
+                job_type,
+                job_name,
+                machine,
+            } => {
+                let (rec, _) = self.job_type_of(key, job_type, now)?;
+                let (name, m) = (job_name.trim(), machine.trim());
+                let running = rec.jobs.iter().any(|j| {
+                    j.job_type == *job_type
+                        && j.ended_at.is_none()
+                        && j.name == name
+                        && j.machine == m
+                });
+                if !running {
+                    return Err(LicenceError::JobNotRunning {
+                        key: *key,
+                        job_type: job_type.clone(),
+                        job_name: name.to_string(),
+                        machine: m.to_string(),
+                    }
+                    .into());
+                }
+                one(E::JobEnded {
+                    key: *key,
+                    job_type: job_type.clone(),
+                    job_name: name.to_string(),
+                    machine: m.to_string(),
+                })
+            }
         }
+    }
+
+    /// The key's record and its job licences of `job_type`.
+    fn job_type_of(
+        &self,
+        key: &ProductKey,
+        job_type: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(&KeyRecord, u32), LicenceError> {
+        let rec = self.record(key)?;
+        if now < rec.created_at {
+            return Err(LicenceError::BeforeKeyExisted {
+                key: *key,
+                at: now,
+                created: rec.created_at,
+            });
+        }
+        let jobs = self
+            .catalog
+            .get(rec.product)
+            .map(|p| p.job_licences.as_slice())
+            .unwrap_or_default();
+        match jobs.iter().find(|j| j.job_type == job_type) {
+            Some(j) => Ok((rec, j.count)),
+            None => Err(LicenceError::UnknownJobType {
+                key: *key,
+                job_type: job_type.to_string(),
+                types: jobs
+                    .iter()
+                    .map(|j| j.job_type.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// A key's state at `t`: a legacy key's static status, else its liveliest licence.
+    pub(crate) fn key_state_at(&self, rec: &KeyRecord, t: DateTime<Utc>) -> LicenceState {
+        let legacy = self
+            .catalog
+            .get(rec.product)
+            .is_some_and(|p| !p.is_subscription());
+        if legacy {
+            return rec.legacy_state_at(t);
+        }
+        rec.runs
+            .iter()
+            .filter_map(|id| self.licence(*id))
+            .filter(|l| l.activated_at <= t)
+            .map(|l| l.state_at(&self.policy, t))
+            .min_by_key(|s| super::views::rank(*s))
+            .unwrap_or(LicenceState::Unactivated)
     }
 
     fn check_edition(
@@ -1129,7 +1462,30 @@ impl Ledger {
                 }
                 Ok(())
             }
-            E::LegacyStatusSet { key, .. } => key_ok(key),
+            E::LegacyStatusSet { key, .. }
+            | E::LegacyMachineSet { key, .. }
+            | E::JobStarted { key, .. } => key_ok(key),
+            E::JobEnded {
+                key,
+                job_type,
+                job_name,
+                machine,
+            } => {
+                key_ok(key)?;
+                let running = self.record(key).is_ok_and(|r| {
+                    r.jobs.iter().any(|j| {
+                        j.job_type == *job_type
+                            && j.name == *job_name
+                            && j.machine == *machine
+                            && j.ended_at.is_none()
+                    })
+                });
+                if running {
+                    Ok(())
+                } else {
+                    Err(bad(format!("no such job is running on key {key}")))
+                }
+            }
         }
     }
 
@@ -1155,6 +1511,7 @@ impl Ledger {
                 .push((event.id, Hex64(fingerprint(SEED, event))));
         }
         self.next_event = event.id.saturating_add(1);
+        self.idx.clock = Some(self.idx.clock.map_or(event.at, |c| c.max(event.at)));
         self.evolve(event);
     }
 
@@ -1215,6 +1572,8 @@ impl Ledger {
                         legacy_active: None,
                         runs: Vec::new(),
                         notes: Vec::new(),
+                        moves: Vec::new(),
+                        jobs: Vec::new(),
                     });
                     let next = self.next_serial.entry(product.get()).or_insert(1);
                     *next = (*next).max(k.serial().saturating_add(1));
@@ -1224,6 +1583,13 @@ impl Ledger {
                 if let Some(&i) = self.idx.keys.get(key) {
                     if let Some(r) = self.keys.get_mut(i as usize) {
                         r.container = *to;
+                        r.moves.push(KeyMove {
+                            at,
+                            from: *from,
+                            to: *to,
+                        });
+                        // The current container is where the latest move (by instant) put it.
+                        r.container = r.container_at(DateTime::<Utc>::MAX_UTC);
                     }
                     let detail = format!("moved from {from} to {to}");
                     let mut h = HistoryEntry::new(at, HistoryKind::Moved, None);
@@ -1270,7 +1636,7 @@ impl Ledger {
             E::DeactivationRequested { licence } => {
                 self.on_licence(*licence, |l| {
                     l.pending.push(Pending {
-                        from: at,
+                        from: at.max(l.activated_at),
                         until: None,
                     })
                 });
@@ -1284,6 +1650,9 @@ impl Ledger {
             }
             E::DeactivationFinalised { licence } => {
                 self.on_licence(*licence, |l| {
+                    // A call-home stamped before the request finalises it at the request: the
+                    // first instant the product could be told.
+                    let at = l.pending.last().map_or(at, |p| at.max(p.from));
                     if let Some(p) = l.pending.last_mut() {
                         p.until = Some(at);
                     }
@@ -1295,6 +1664,10 @@ impl Ledger {
                     return;
                 };
                 let k = prev.key;
+                // A new run starts no earlier than the one it continues ended.
+                let at = prev
+                    .end_instant(&self.policy, DateTime::<Utc>::MAX_UTC)
+                    .map_or(at, |e| e.max(at));
                 self.licences.push(Licence {
                     activated_at: at,
                     clusters: vec![Cluster {
@@ -1322,6 +1695,56 @@ impl Ledger {
                         HistoryKind::LegacyDeactivated
                     };
                     self.push_note(i, HistoryEntry::new(at, kind, None));
+                }
+            }
+            E::LegacyMachineSet { key, machine } => {
+                if let Some(&i) = self.idx.keys.get(key) {
+                    let entry =
+                        HistoryEntry::new(at, HistoryKind::LegacyMachine, Some(machine.clone()));
+                    self.push_note(i, entry);
+                }
+            }
+            E::JobStarted {
+                key,
+                job_type,
+                job_name,
+                machine,
+            } => {
+                if let Some(r) = self
+                    .idx
+                    .keys
+                    .get(key)
+                    .and_then(|&i| self.keys.get_mut(i as usize))
+                {
+                    r.jobs.push(Job {
+                        job_type: job_type.clone(),
+                        name: job_name.clone(),
+                        machine: machine.clone(),
+                        started_at: at,
+                        ended_at: None,
+                    });
+                }
+            }
+            E::JobEnded {
+                key,
+                job_type,
+                job_name,
+                machine,
+            } => {
+                if let Some(r) = self
+                    .idx
+                    .keys
+                    .get(key)
+                    .and_then(|&i| self.keys.get_mut(i as usize))
+                {
+                    if let Some(j) = r.jobs.iter_mut().find(|j| {
+                        j.job_type == *job_type
+                            && j.name == *job_name
+                            && j.machine == *machine
+                            && j.ended_at.is_none()
+                    }) {
+                        j.ended_at = Some(at.max(j.started_at));
+                    }
                 }
             }
         }

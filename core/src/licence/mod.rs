@@ -21,7 +21,16 @@
 //! - Reactivate a PendingDeactivation run: the request is cancelled and the state is again derived
 //!   from the contacts. Reactivate a Deactivated run: a new run starts at that instant on the same
 //!   machine (billing resumes at once; it must call home within the thresholds like any run).
-//! - Legacy (perpetual) keys have a static status: Active or Deactivated, set by the caller.
+//! - Legacy (perpetual) keys have a static status: Active or Deactivated, set by the caller at an
+//!   instant; a status query answers for the instant asked.
+//! - ImageManager job licences: a job of a type starts on a key ([`LedgerCommand::StartJob`]) and
+//!   ends; a start beyond the type's licences is `licence.job_limit`, other types keep their room.
+//!
+//! # Answers follow the latest knowledge
+//! The ledger's clock is the latest instant of any event it has applied. Every command is decided
+//! against what the ledger knows at that clock (or at the command's `now`, if later): a call-home
+//! stamped in the past to a run that has ended since answers `deactivated` and revives nothing; an
+//! activation stamped in the past counts the licences in use now (`docs/decisions/ledger.md`).
 //!
 //! # Events
 //! Commands ([`LedgerCommand`]) are decided against the state and yield [`LedgerEvent`]s, or an
@@ -62,7 +71,8 @@ mod views;
 pub use events::{LedgerCommand, LedgerEvent, LedgerEventKind, LicenceId};
 pub use ledger::{Applied, Generated, Ledger, Outcome, FORMAT_KIND};
 pub use views::{
-    CallHomeDecision, HistoryEntry, HistoryKind, KeyStatus, LicenceStatus, NameMismatch, NameReport,
+    CallHomeDecision, HistoryEntry, HistoryKind, JobUse, KeyStatus, LicenceStatus, NameMismatch,
+    NameReport, RunningJob,
 };
 
 use crate::key::ProductKey;
@@ -209,6 +219,62 @@ pub enum LicenceError {
     /// An invalid life-cycle policy.
     #[error("the life-cycle policy needs 0 < late < disabled < lapse <= 10 years")]
     InvalidPolicy,
+    /// A job type the key's product has no job licences for.
+    #[error("product key {key} has no job licences of type {job_type:?} (its job types: {types})")]
+    UnknownJobType {
+        /// The key.
+        key: ProductKey,
+        /// The type given.
+        job_type: String,
+        /// The product's job types, comma-separated (empty: none).
+        types: String,
+    },
+    /// Every job licence of the type is in use.
+    #[error("product key {key} holds {licences} {job_type} job licences and all {in_use} are in use; end a {job_type} job first")]
+    JobLimit {
+        /// The key.
+        key: ProductKey,
+        /// The job type.
+        job_type: String,
+        /// Job licences of the type the key carries.
+        licences: u32,
+        /// Jobs of the type running.
+        in_use: u32,
+    },
+    /// The same job (type, name, machine) is already running on the key.
+    #[error("{job_type} job {job_name:?} for machine {machine:?} is already running on product key {key}")]
+    JobAlreadyRunning {
+        /// The key.
+        key: ProductKey,
+        /// The job type.
+        job_type: String,
+        /// The job's name.
+        job_name: String,
+        /// The machine.
+        machine: String,
+    },
+    /// Ending a job that is not running.
+    #[error(
+        "no {job_type} job {job_name:?} for machine {machine:?} is running on product key {key}"
+    )]
+    JobNotRunning {
+        /// The key.
+        key: ProductKey,
+        /// The job type.
+        job_type: String,
+        /// The job's name.
+        job_name: String,
+        /// The machine.
+        machine: String,
+    },
+    /// Jobs need a key in use: an activated subscription key, or a legacy key set Active.
+    #[error("product key {key} is {state}: jobs start only on a key in use")]
+    KeyNotInUse {
+        /// The key.
+        key: ProductKey,
+        /// Its state, e.g. "Deactivated".
+        state: String,
+    },
 }
 
 impl LicenceError {
@@ -238,6 +304,11 @@ impl LicenceError {
             LicenceError::EventGap { .. } => "licence.event_gap",
             LicenceError::InvalidEvent { .. } => "licence.invalid_event",
             LicenceError::InvalidPolicy => "licence.invalid_policy",
+            LicenceError::UnknownJobType { .. } => "licence.unknown_job_type",
+            LicenceError::JobLimit { .. } => "licence.job_limit",
+            LicenceError::JobAlreadyRunning { .. } => "licence.job_already_running",
+            LicenceError::JobNotRunning { .. } => "licence.job_not_running",
+            LicenceError::KeyNotInUse { .. } => "licence.key_not_in_use",
         }
     }
 }

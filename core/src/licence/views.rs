@@ -6,7 +6,7 @@ use super::ledger::{KeyRecord, Ledger, Licence};
 use super::LicenceError;
 use crate::catalog::Licensing;
 use crate::key::{CheckCode, Issuer, KeyCheck, ProductKey};
-use crate::lifecycle::{LicenceHistory, LicenceState, StateSpan};
+use crate::lifecycle::{JobSpan, LicenceHistory, LicenceState, Placement, StateSpan};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -81,6 +81,12 @@ pub enum HistoryKind {
     LegacyActive,
     /// Legacy key set Deactivated.
     LegacyDeactivated,
+    /// The machine a legacy key is installed on was recorded.
+    LegacyMachine,
+    /// An ImageManager job started (the detail names its type and name).
+    JobStarted,
+    /// An ImageManager job ended.
+    JobEnded,
 }
 
 /// One line of a key's activation history.
@@ -138,6 +144,30 @@ pub struct LicenceStatus {
     pub decision: CallHomeDecision,
 }
 
+/// A running ImageManager job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunningJob {
+    /// The job's name.
+    pub job_name: String,
+    /// The machine it runs for.
+    pub machine: String,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+}
+
+/// A key's ImageManager job licences of one type, as of an instant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobUse {
+    /// The job type (e.g. "ShadowStream").
+    pub job_type: String,
+    /// Job licences of the type the key carries.
+    pub licences: u32,
+    /// Jobs of the type running.
+    pub in_use: u32,
+    /// The running jobs, oldest first.
+    pub running: Vec<RunningJob>,
+}
+
 /// The console's Product Key Detail pane.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyStatus {
@@ -165,6 +195,8 @@ pub struct KeyStatus {
     pub next_change: Option<DateTime<Utc>>,
     /// Every licence of the key.
     pub runs: Vec<LicenceStatus>,
+    /// ImageManager job licences per job type (empty for products without job licences).
+    pub jobs: Vec<JobUse>,
 }
 
 /// A key whose MSP or customer name differs from the rest.
@@ -199,7 +231,7 @@ fn day(t: DateTime<Utc>) -> String {
 }
 
 /// The liveliest state first: a key shows the best of its licences.
-fn rank(s: LicenceState) -> u8 {
+pub(crate) fn rank(s: LicenceState) -> u8 {
     match s {
         LicenceState::Active => 0,
         LicenceState::Late => 1,
@@ -311,12 +343,8 @@ impl Ledger {
             .collect();
         let legacy = product.is_some_and(|p| p.licensing == Licensing::Perpetual);
         let (state, best) = if legacy {
-            let s = match rec.legacy_active {
-                Some(true) => LicenceState::Active,
-                Some(false) => LicenceState::Deactivated,
-                None => LicenceState::Unactivated,
-            };
-            (s, None)
+            // A legacy key's static status answers for the instant asked.
+            (rec.legacy_state_at(now), None)
         } else {
             let best = runs
                 .iter()
@@ -344,7 +372,35 @@ impl Ledger {
             detail: self.detail(rec, state, best),
             next_change: best.and_then(|r| r.next_change),
             runs,
+            jobs: self.job_uses(rec, now),
         }
+    }
+
+    fn job_uses(&self, rec: &KeyRecord, now: DateTime<Utc>) -> Vec<JobUse> {
+        let Some(p) = self.catalog.get(rec.product) else {
+            return Vec::new();
+        };
+        p.job_licences
+            .iter()
+            .map(|jl| {
+                let running: Vec<RunningJob> = rec
+                    .jobs
+                    .iter()
+                    .filter(|j| j.job_type == jl.job_type && j.running_at(now))
+                    .map(|j| RunningJob {
+                        job_name: j.name.clone(),
+                        machine: j.machine.clone(),
+                        started_at: j.started_at,
+                    })
+                    .collect();
+                JobUse {
+                    job_type: jl.job_type.clone(),
+                    licences: jl.count,
+                    in_use: running.len() as u32,
+                    running,
+                }
+            })
+            .collect()
     }
 
     /// The status of a key at `now`: the console's Product Key Detail pane.
@@ -432,6 +488,23 @@ impl Ledger {
             None,
         )];
         out.extend(rec.notes.iter().filter(|h| h.at <= now).cloned());
+        for j in &rec.jobs {
+            let detail = Some(format!("{} job {:?}", j.job_type, j.name));
+            if j.started_at <= now {
+                let mut h = HistoryEntry::new(
+                    j.started_at,
+                    HistoryKind::JobStarted,
+                    Some(j.machine.clone()),
+                );
+                h.detail = detail.clone();
+                out.push(h);
+            }
+            if let Some(e) = j.ended_at.filter(|e| *e <= now) {
+                let mut h = HistoryEntry::new(e, HistoryKind::JobEnded, Some(j.machine.clone()));
+                h.detail = detail;
+                out.push(h);
+            }
+        }
         for &id in &rec.runs {
             let Some(l) = self.licences.get(id.0 as usize) else {
                 continue;
@@ -681,6 +754,23 @@ impl Ledger {
                 continue;
             }
             let (account, site) = self.org.names_of(rec.container);
+            // Moves are facts with instants: reports place each licence where the key was then.
+            let placements: Vec<Placement> = if rec.moves.is_empty() {
+                Vec::new()
+            } else {
+                rec.placements()
+                    .into_iter()
+                    .filter(|(from, _)| *from <= until)
+                    .map(|(from, c)| {
+                        let (account, site) = self.org.names_of(c);
+                        Placement {
+                            from,
+                            account,
+                            site,
+                        }
+                    })
+                    .collect()
+            };
             let base = |machine: String, edition: Option<String>| LicenceHistory {
                 key: rec.key,
                 product: rec.product,
@@ -691,15 +781,34 @@ impl Ledger {
                 spans: Vec::new(),
                 activations: Vec::new(),
                 deactivations: Vec::new(),
+                placements: placements.clone(),
+                jobs: Vec::new(),
             };
+            let jobs: Vec<JobSpan> = rec
+                .jobs
+                .iter()
+                .filter(|j| j.started_at <= until)
+                .map(|j| JobSpan {
+                    job_type: j.job_type.clone(),
+                    job_name: j.name.clone(),
+                    machine: j.machine.clone(),
+                    from: j.started_at,
+                    until: j.ended_at.filter(|e| *e <= until),
+                })
+                .collect();
             let legacy = self
                 .catalog
                 .get(rec.product)
                 .is_some_and(|p| p.licensing == Licensing::Perpetual);
             if legacy {
-                let mut h = base(String::new(), None);
+                let machine = rec.legacy_machine().unwrap_or_default().to_string();
+                let mut h = base(machine, None);
+                h.jobs = jobs;
                 let mut points = vec![(rec.created_at, LicenceState::Unactivated)];
-                for e in rec.notes.iter().filter(|e| e.at <= until) {
+                let mut notes: Vec<&HistoryEntry> =
+                    rec.notes.iter().filter(|e| e.at <= until).collect();
+                notes.sort_by_key(|e| e.at);
+                for e in notes {
                     match e.kind {
                         HistoryKind::LegacyActive => {
                             points.push((e.at, LicenceState::Active));
@@ -724,6 +833,7 @@ impl Ledger {
                 .collect();
             if runs.is_empty() {
                 let mut h = base(String::new(), None);
+                h.jobs = jobs;
                 h.spans = vec![StateSpan {
                     from: rec.created_at,
                     until: None,
@@ -732,7 +842,9 @@ impl Ledger {
                 out.push(h);
                 continue;
             }
-            for l in runs {
+            let last = runs.len().saturating_sub(1);
+            let mut jobs = Some(jobs);
+            for (i, l) in runs.into_iter().enumerate() {
                 let mut h = base(
                     l.machine.clone(),
                     l.edition.map(|e| self.name(e).to_string()),
@@ -740,6 +852,9 @@ impl Ledger {
                 h.activations.push(l.activated_at);
                 h.deactivations.extend(l.end_instant(&self.policy, until));
                 h.spans = self.run_spans(l, until);
+                if i == last {
+                    h.jobs = jobs.take().unwrap_or_default();
+                }
                 out.push(h);
             }
         }
