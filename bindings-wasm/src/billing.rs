@@ -79,6 +79,30 @@ pub fn billing_detail(
     })
 }
 
+/// `doubleBilling(histories, {month, prices, zone = "UTC", catalog?})`: machines that held an
+/// active legacy licence and a billed SP MSP licence in the month, with both keys, the account and
+/// the overlapping days: `{report, text, csv}`.
+///
+/// # Errors
+/// As `billingDetail`.
+#[wasm_bindgen(js_name = doubleBilling, unchecked_return_type = "DoubleBillingResult")]
+pub fn double_billing(
+    #[wasm_bindgen(unchecked_param_type = "LicenceHistory[]")] histories: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "BillingDetailOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let histories = histories_arg(&histories)?;
+    let o: DetailOptions = document(&options, "options", "{month, prices, zone?, catalog?}")?;
+    let catalog = catalog_or_preset(o.catalog);
+    let report = billing::DoubleBilling::build(&histories, &catalog, o.month, &o.zone, &o.prices)
+        .map_err(to_js)?;
+    let csv = report.to_csv().map_err(to_js)?;
+    output(&WithCsv {
+        text: Some(report.to_string()),
+        report,
+        csv,
+    })
+}
+
 /// `recompute(earlier, histories, prices, catalog?)`: the same month again from corrected
 /// histories or prices: `{report, diff}` (keys and lines that changed, and by how much).
 ///

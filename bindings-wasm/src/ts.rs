@@ -30,7 +30,10 @@ export type LedgerCommand =
     | { type: "call_home"; key: string; machine: string }
     | { type: "deactivate"; key: string; machine?: string | null }
     | { type: "reactivate"; key: string; machine?: string | null }
-    | { type: "set_legacy_status"; key: string; active: boolean };
+    | { type: "set_legacy_status"; key: string; active: boolean }
+    | { type: "set_legacy_machine"; key: string; machine: string }
+    | { type: "start_job"; key: string; job_type: string; job_name: string; machine: string }
+    | { type: "end_job"; key: string; job_type: string; job_name: string; machine: string };
 /** A stored ledger event: its position in the log, its instant, and what happened. */
 export interface LedgerEvent { id: number; at: string; kind: { type: string; [field: string]: unknown }; }
 export type CallHomeDecision =
@@ -51,6 +54,12 @@ export interface KeyStatus {
     key: string; product: string; product_type: string; licence_type: string;
     licences: number; licences_in_use: number; account: string; site: string | null;
     state: LicenceState; detail: string; next_change: string | null; runs: LicenceStatus[];
+    /** ImageManager job licences per job type (empty for other products). */
+    jobs: JobUse[];
+}
+export interface JobUse {
+    job_type: string; licences: number; in_use: number;
+    running: { job_name: string; machine: string; started_at: string }[];
 }
 export interface HistoryEntry { at: string; kind: string; machine: string | null; detail: string | null; }
 export interface NameMismatch { key: string; machine: string; account: string; found: string; expected: string; }
@@ -64,6 +73,8 @@ export interface StateSpan { from: string; until: string | null; state: LicenceS
 export interface LicenceHistory {
     key: string; product: number; edition: string | null; account: string; site: string | null;
     machine: string; spans: StateSpan[]; activations: string[]; deactivations: string[];
+    placements?: { from: string; account: string; site: string | null }[];
+    jobs?: { job_type: string; job_name: string; machine: string; from: string; until: string | null }[];
 }
 /** A vendor public key for `verifyCertificate`. */
 export interface PublicKey { keyId: number; key: Uint8Array | number[]; }
@@ -85,6 +96,8 @@ export interface KeyRow {
     key: string; product: number; account: string; site: string | null; edition: string | null;
     machine: string; activated_at: string | null; billable_days: number; days: number[];
     billable: boolean; explanation: string;
+    /** ImageManager keys: the most jobs of each type running at once in the month. */
+    jobs?: { [job_type: string]: number };
 }
 export interface PricedLine {
     account: string; product: number; product_name: string; edition: string | null; rule: BillingRule;
@@ -100,6 +113,13 @@ export interface BillingDetail {
 }
 export interface BillingDetailOptions { month: string; prices: PriceList; zone?: string; catalog?: Catalog; }
 export interface BillingDetailResult { report: BillingDetail; text: string; csv: string; }
+export interface DoubleBillingRow {
+    machine: string; account: string; site: string | null; legacy_account: string | null;
+    legacy_key: string; legacy_product: string; msp_key: string; msp_product: string;
+    edition: string | null; days: number[]; overlapping_days: number; explanation: string;
+}
+export interface DoubleBilling { month: string; time_zone: string; rows: DoubleBillingRow[]; }
+export interface DoubleBillingResult { report: DoubleBilling; text: string; csv: string; }
 export interface Change { account: string; product: number | null; edition: string | null; before: Money; after: Money; delta: Money; }
 export interface Recomputed {
     report: BillingDetail;

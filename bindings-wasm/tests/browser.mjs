@@ -260,6 +260,42 @@ async function consoleStory(page, watch) {
     );
     assertEqual(oct, [['1', '1'], ['2', '0']], 'October bars: one ShadowProtect licence, no ImageManager');
   });
+  await check('console: ImageManager job licences in use per type; the same job twice is refused', async () => {
+    await page.locator('#make-product').selectOption('2');
+    await page.locator('#make-quantity').fill('1');
+    await page.locator('#make').click();
+    const im = (await rows()).find((r) => !keys.includes(r.key)).key;
+    keys.push(im);
+    await page.locator('#act-key').selectOption(im);
+    await page.locator('#act-machine').fill('im-1');
+    await page.locator('#activate').click();
+    await page.locator('#job-key').selectOption(im);
+    await page.locator('#job-type').selectOption('ShadowStream');
+    await page.locator('#job-name').fill('stream-1');
+    await page.locator('#job-start').click();
+    const r = await rowOf(im);
+    assertEqual(r.detail.includes('ShadowStream 1/50'), true, r.detail);
+    assertEqual(r.detail.includes('intelligentFTP 0/50'), true, r.detail);
+    await page.locator('#job-start').click();
+    assertEqual((await message()).startsWith('licence.job_already_running'), true, await message());
+  });
+  await check('console: a legacy licence left active after the upgrade shows in the double-billing report', async () => {
+    await page.locator('#make-product').selectOption('3');
+    await page.locator('#make').click();
+    const legacy = (await rows()).find((r) => !keys.includes(r.key)).key;
+    await page.locator('#act-machine').fill('pc-2');
+    await rowButton(legacy, 'Set active').click();
+    await page.locator('#act-key').selectOption(keys[1]);
+    await page.locator('#act-edition').selectOption('Desktop');
+    await page.locator('#activate').click();
+    await page.locator('#bill-month').fill('2026-11');
+    await page.locator('#bill-rule').selectOption('any_day');
+    await page.locator('#bill').click();
+    const double = await page.$$eval('#double-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+    assertEqual(double.length, 1, JSON.stringify(double));
+    assertEqual([double[0][1], double[0][2], double[0][3]], ['pc-2', legacy, keys[1]], 'machine and both keys');
+    assertEqual(await page.locator('#double-none').isHidden(), true, 'the none line is hidden');
+  });
   if (process.env.SCREENSHOT) {
     await page.screenshot({ path: process.env.SCREENSHOT.replace(/\.png$/, '-console.png'), fullPage: true });
   }

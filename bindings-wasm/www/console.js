@@ -10,7 +10,9 @@ await init();
 const issuer = new kl.Issuer(new TextEncoder().encode('keyledger demo console secret!!!'));
 const ledger = new kl.Ledger();
 const catalog = kl.catalog();
-const products = catalog.products.filter((p) => p.licensing === 'subscription');
+// Every product, legacy ones too (their static status and machine are set from the licence table).
+const products = catalog.products;
+const jobTypes = [...new Set(catalog.products.flatMap((p) => p.job_licences.map((j) => j.job_type)))];
 const productName = new Map(catalog.products.map((p) => [p.id, p.name]));
 
 // Demo prices (USD a month): one line per product, and per edition where editions differ.
@@ -79,6 +81,14 @@ function fillKeys() {
   fillEditions();
 }
 
+function fillJobKeys() {
+  const select = $('job-key');
+  const keep = select.value;
+  const withJobs = ledger.statuses(now()).filter((s) => s.jobs.length > 0).map((s) => s.key);
+  select.replaceChildren(...withJobs.map((k) => option(k, k)));
+  if (keep) select.value = keep;
+}
+
 function fillEditions() {
   const key = $('act-key').value;
   const product = key ? catalog.products.find((p) => p.id === kl.parseKey(key).product) : undefined;
@@ -115,6 +125,12 @@ function detailOf(run) {
   }
 }
 
+/** An ImageManager key's job licences in use per type, after its detail. */
+function jobsOf(s, detail) {
+  if (s.jobs.length === 0) return detail;
+  return `${detail}; jobs: ${s.jobs.map((j) => `${j.job_type} ${j.in_use}/${j.licences}`).join(' · ')}`;
+}
+
 function renderStatuses() {
   const t = now();
   const rows = [];
@@ -136,6 +152,18 @@ function renderStatuses() {
       stateCell.dataset.state = state;
       stateCell.append(badge);
       const actions = document.createElement('td');
+      if (s.licence_type === 'Legacy') {
+        actions.append(actionButton('Set active', () => {
+          const machine = $('act-machine').value;
+          ledger.execute({ type: 'set_legacy_status', key: s.key, active: true }, now());
+          ledger.execute({ type: 'set_legacy_machine', key: s.key, machine }, now());
+          return `Legacy key ${s.key} set active on ${machine}.`;
+        }));
+        actions.append(actionButton('Set deactivated', () => {
+          ledger.execute({ type: 'set_legacy_status', key: s.key, active: false }, now());
+          return `Legacy key ${s.key} set deactivated.`;
+        }));
+      }
       if (run) {
         const machine = run.machine;
         actions.append(actionButton('Call home', () => callHome(s.key, machine)));
@@ -158,7 +186,7 @@ function renderStatuses() {
         cell(s.site ? `${s.account} / ${s.site}` : s.account),
         cell(run ? run.machine : ''),
         stateCell,
-        cell(run ? detailOf(run) : 'not activated yet', 'detail'),
+        cell(jobsOf(s, run ? detailOf(run) : s.detail), 'detail'),
         actions,
       );
       rows.push(tr);
@@ -205,6 +233,18 @@ function renderBilling() {
   link.href = csvUrl;
   link.download = `billing-detail-${month}.csv`;
   link.hidden = false;
+  const double = kl.doubleBilling(histories, { month, prices: priceList(rule) }).report;
+  $('double-table').tBodies[0].replaceChildren(
+    ...double.rows.map((r) => {
+      const tr = document.createElement('tr');
+      tr.append(
+        cell(r.account), cell(r.machine), cell(r.legacy_key, 'key'), cell(r.msp_key, 'key'),
+        cell(String(r.overlapping_days), 'num'), cell(r.explanation, 'detail'),
+      );
+      return tr;
+    }),
+  );
+  $('double-none').hidden = double.rows.length > 0;
   renderTrends(histories, month, rule);
 }
 
@@ -258,6 +298,7 @@ function renderTrends(histories, last, rule) {
 function render() {
   fillAccounts();
   fillKeys();
+  fillJobKeys();
   renderStatuses();
   try {
     renderBilling();
@@ -316,6 +357,23 @@ $('activate-form').addEventListener('submit', (e) => {
     return `${key} activated on ${machine}.`;
   });
 });
+$('job-type').replaceChildren(...jobTypes.map((t) => option(t, t)));
+function jobCommand(type) {
+  return { type, key: $('job-key').value, job_type: $('job-type').value, job_name: $('job-name').value, machine: $('job-machine').value };
+}
+$('job-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  act(() => {
+    const c = jobCommand('start_job');
+    ledger.execute(c, now());
+    return `${c.job_type} job ${c.job_name} started on ${c.key}.`;
+  });
+});
+$('job-end').addEventListener('click', () => act(() => {
+  const c = jobCommand('end_job');
+  ledger.execute(c, now());
+  return `${c.job_type} job ${c.job_name} ended on ${c.key}.`;
+}));
 $('check-key').addEventListener('input', checkTyped);
 $('today').addEventListener('change', () => render());
 $('plus1').addEventListener('click', () => moveDays(1));
