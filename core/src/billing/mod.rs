@@ -1,7 +1,7 @@
 //! What the MSP is invoiced each month, computed exactly and explained.
 //!
-//! Billing reads [`LicenceHistory`] values (one per licence, from the ledger or built by hand) and
-//! never changes them. The pieces:
+//! Billing reads [`LicenceHistory`](crate::lifecycle::LicenceHistory) values (one per licence, from
+//! the ledger or built by hand) and never changes them. The pieces:
 //! - [`Month`] and [`MonthBounds`]: calendar months in an IANA time zone, DST-correct day boundaries;
 //!   [`Zone`]: the zones themselves, from the bundled IANA Time Zone Database.
 //! - [`BillingRule`]: which licences are billed — any day (default), more than N days
