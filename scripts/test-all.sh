@@ -4,9 +4,10 @@
 #   ./scripts/test-all.sh            everything
 #   SKIP_FUZZ=1 ./scripts/test-all.sh  everything but the fuzz smoke
 #
-# Steps: cargo fmt --check, clippy -D warnings, cargo test --workspace (doctests included),
-# cargo bench --no-run, the Python package (fresh build + pytest + stubtest), the wasm package (fresh
-# build, node tests, browser test in headless Chromium), and a short fuzz smoke.
+# Steps: cargo fmt --check, clippy -D warnings (incompatible_msrv denied for the core), the minimum
+# Rust version against every dependency's (scripts/check-msrv.py), cargo test --workspace (doctests
+# included), cargo bench --no-run, the Python package (fresh build + pytest + stubtest), the wasm
+# package (fresh build, node tests, browser test in headless Chromium), and a short fuzz smoke.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -26,6 +27,10 @@ done_step
 
 step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+done_step
+
+step "minimum Rust version: no dependency of keyledger declares a rust-version above the crate's"
+python3 scripts/check-msrv.py keyledger
 done_step
 
 step "cargo test --workspace (unit, integration, property and doc tests)"
