@@ -39,6 +39,48 @@
 //! }
 //! # Ok::<(), keyledger::Error>(())
 //! ```
+//!
+//! ## Time and money: `chrono` and `rust_decimal`, re-exported
+//! Instants in the API are [`chrono::DateTime<Utc>`](chrono::DateTime) and money is
+//! [`rust_decimal::Decimal`]. Both crates are re-exported at the root, so a caller needs no
+//! dependency of its own and always names the very versions keyledger was built against:
+//! ```
+//! use keyledger::chrono::{Duration, TimeZone, Utc};
+//! use keyledger::rust_decimal::Decimal;
+//! use keyledger::billing::{BillingRule, PriceList};
+//! use keyledger::catalog::presets;
+//! use keyledger::lifecycle::{LicenceState, LifecyclePolicy};
+//!
+//! let last_contact = Utc.with_ymd_and_hms(2026, 11, 3, 12, 0, 0).unwrap();
+//! let policy = LifecyclePolicy::default(); // late after 7 days, disabled after 14, lapsed at 30
+//! let now = last_contact + Duration::days(8);
+//! assert_eq!(policy.state_since_contact(last_contact, now), LicenceState::Late);
+//!
+//! let mut prices = PriceList::new("USD", BillingRule::STORAGECRAFT)?;
+//! prices.set_price(presets::SHADOWPROTECT_MSP, Some("Server"), Decimal::new(2500, 2)); // 25.00
+//! assert_eq!(
+//!     prices.price_of(presets::SHADOWPROTECT_MSP, Some("Server")),
+//!     Some("25.00".parse::<Decimal>().unwrap())
+//! );
+//! # Ok::<(), keyledger::Error>(())
+//! ```
+//!
+//! ## Limits a caller meets first
+//! - [`key::Issuer::generate_batch`] makes at most
+//!   [`key::DEFAULT_MAX_PER_REQUEST`] (10) keys per request, the console's limit; a larger request
+//!   is refused with [`key::KeyError::TooManyKeys`] (`key.too_many`), never truncated. Raise it with
+//!   [`key::Issuer::set_max_per_request`]:
+//! ```
+//! use keyledger::{catalog::presets, key::Issuer};
+//!
+//! let mut issuer = Issuer::new(0, b"keep this secret somewhere safe!")?;
+//! assert!(issuer.generate_batch(presets::SHADOWPROTECT_MSP, 0, 10_000).is_err());
+//! issuer.set_max_per_request(10_000)?;
+//! assert_eq!(issuer.generate_batch(presets::SHADOWPROTECT_MSP, 0, 10_000)?.len(), 10_000);
+//! # Ok::<(), keyledger::Error>(())
+//! ```
+//! - An issuer secret has at least [`key::MIN_SECRET_LEN`] (16) bytes; serials go up to
+//!   [`key::MAX_SERIAL`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -55,3 +97,10 @@ pub mod quota;
 pub(crate) mod sort;
 
 pub use error::Error;
+
+/// The `chrono` this crate is built against: every instant in the API is a
+/// `chrono::DateTime<chrono::Utc>`, every date a `chrono::NaiveDate`.
+pub use chrono;
+/// The `rust_decimal` this crate is built against: every amount of money is a
+/// `rust_decimal::Decimal`.
+pub use rust_decimal;
