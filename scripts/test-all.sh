@@ -6,7 +6,8 @@
 #
 # Steps: cargo fmt --check, clippy -D warnings (incompatible_msrv denied for the core), the minimum
 # Rust version against every dependency's (scripts/check-msrv.py), cargo test --workspace (doctests
-# included), cargo bench --no-run, the Python package (fresh build + pytest + stubtest), the wasm
+# included), rustdoc of the crate with -D warnings, cargo package of the crate (built from the packaged
+# files alone), cargo bench --no-run, the Python package (fresh build + pytest + stubtest), the wasm
 # package (fresh build, node tests, browser test in headless Chromium), and a short fuzz smoke.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +36,18 @@ done_step
 
 step "cargo test --workspace (unit, integration, property and doc tests)"
 cargo test --workspace
+done_step
+
+step "cargo doc -p keyledger --no-deps with RUSTDOCFLAGS=-D warnings (rustdoc lints, links)"
+RUSTDOCFLAGS="${RUSTDOCFLAGS:-} -D warnings" cargo doc -p keyledger --no-deps
+echo "test result: ok. rustdoc of keyledger with -D warnings"
+done_step
+
+step "cargo package -p keyledger (the crate as published, built from its packaged files)"
+# --allow-dirty: the check is about what the crate holds, not whether the tree is committed. The
+# "ignoring test ..." warnings are expected: the tests stay in the repository.
+cargo package -p keyledger --allow-dirty
+python3 scripts/check-package.py keyledger
 done_step
 
 step "cargo bench --no-run (benchmarks compile)"

@@ -104,3 +104,8 @@ pub use chrono;
 /// The `rust_decimal` this crate is built against: every amount of money is a
 /// `rust_decimal::Decimal`.
 pub use rust_decimal;
+
+// The README's examples run as doctests, so the README a user reads on crates.io cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
