@@ -82,7 +82,9 @@ pub struct DoubleBillingRow {
     pub explanation: String,
 }
 
-/// The double-billing report of one month. See the [module docs](self).
+/// The double-billing report of one month: machines that held an active legacy licence and a billed
+/// subscription (SP MSP) licence of the same kind of product in the same month, with both keys, the
+/// account and the overlapping days. See [`DoubleBilling::build`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DoubleBilling {
     /// The month.
