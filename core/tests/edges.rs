@@ -175,6 +175,32 @@ fn every_command_is_decided_from_the_latest_knowledge() {
     assert_eq!(requests, 1, "{h:?}");
 }
 
+/// An offline certificate asked with an old `now` is not signed for a licence deactivated since.
+#[test]
+fn no_certificate_for_a_licence_deactivated_since() {
+    use keyledger::licence::offline::CertificateIssuer;
+    let mut l = ledger();
+    let key = keys(
+        &mut l,
+        presets::SHADOWPROTECT_MSP,
+        1,
+        Container::Account(AccountId::DEFAULT),
+        t0(),
+    )[0];
+    l.execute(activate(key, "srv-01", "Server"), t0()).unwrap();
+    let signer = CertificateIssuer::new(1, &[9; 32]);
+    assert!(l
+        .issue_certificate(&signer, &key, "srv-01", day(1), 86_400, 1)
+        .is_ok());
+    l.execute(LedgerCommand::Deactivate { key, machine: None }, day(2))
+        .unwrap();
+    l.execute(call(key, "srv-01"), day(3)).unwrap();
+    let e = l
+        .issue_certificate(&signer, &key, "srv-01", day(1), 86_400, 2)
+        .unwrap_err();
+    assert_eq!(e.code(), "licence.not_activated");
+}
+
 // ----- 2. Moves are facts with instants -----
 
 struct Moved {

@@ -705,16 +705,18 @@ impl Ledger {
         nonce: u64,
     ) -> Result<super::offline::SignedCertificate, crate::Error> {
         let rec = self.record(key)?;
+        // Live at `now` and at the latest instant the ledger knows: a certificate asked with an
+        // old `now` is not signed for a licence that has ended since.
+        let k = self.knows(now);
         let live = rec.runs.iter().rev().find_map(|id| {
             let l = self.licences.get(id.0 as usize)?;
-            let state = l.state_at(&self.policy, now);
-            (l.machine == machine
-                && l.activated_at <= now
-                && !matches!(
-                    state,
+            let ended = |t| {
+                matches!(
+                    l.state_at(&self.policy, t),
                     LicenceState::Deactivated | LicenceState::PendingDeactivation
-                ))
-            .then_some(l)
+                )
+            };
+            (l.machine == machine && l.activated_at <= now && !ended(now) && !ended(k)).then_some(l)
         });
         if live.is_none() {
             return Err(LicenceError::NotActivated {
