@@ -215,7 +215,7 @@ impl KeyRecord {
     /// move, where it was generated).
     pub(crate) fn container_at(&self, t: DateTime<Utc>) -> Container {
         let mut moves: Vec<&KeyMove> = self.moves.iter().collect();
-        moves.sort_by_key(|m| m.at);
+        crate::sort::sort_by_key(&mut moves, |m| m.at);
         let mut c = moves.first().map_or(self.container, |m| m.from);
         for m in moves.iter().filter(|m| m.at <= t) {
             c = m.to;
@@ -226,7 +226,7 @@ impl KeyRecord {
     /// Every container the key was in, oldest first: `(from, container)`.
     pub(crate) fn placements(&self) -> Vec<(DateTime<Utc>, Container)> {
         let mut moves: Vec<&KeyMove> = self.moves.iter().collect();
-        moves.sort_by_key(|m| m.at);
+        crate::sort::sort_by_key(&mut moves, |m| m.at);
         let mut out = vec![(
             self.created_at,
             moves.first().map_or(self.container, |m| m.from),

@@ -809,7 +809,7 @@ impl Ledger {
                 let mut points = vec![(rec.created_at, LicenceState::Unactivated)];
                 let mut notes: Vec<&HistoryEntry> =
                     rec.notes.iter().filter(|e| e.at <= until).collect();
-                notes.sort_by_key(|e| e.at);
+                crate::sort::sort_by_key(&mut notes, |e| e.at);
                 for e in notes {
                     match e.kind {
                         HistoryKind::LegacyActive => {
