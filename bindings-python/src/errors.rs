@@ -166,12 +166,15 @@ fn lossy<'py>(s: &Bound<'py, PyString>) -> (String, Vec<(usize, Bound<'py, PyAny
 fn key_error(py: Python<'_>, err: KeyError, surrogates: &[(usize, Bound<'_, PyAny>)]) -> PyErr {
     let e = keyledger::Error::from(err.clone());
     let fields = fields_dict(py, &e.fields());
+    let mut message = e.to_string();
     if let KeyError::InvalidCharacter { position, .. } = err {
         if let Some((_, ch)) = surrogates.iter().find(|(p, _)| *p == position) {
             let _ = fields.set_item("character", ch);
+            let shown = ch.repr().map(|r| r.to_string()).unwrap_or_default();
+            message = format!("key position {position}: {shown} is a lone surrogate, not a Crockford base32 symbol");
         }
     }
-    raise(py, e.code(), &e.to_string(), fields)
+    raise(py, e.code(), &message, fields)
 }
 
 /// The text of a key argument, or (for text with lone surrogates) the text with U+FFFD in their
