@@ -487,8 +487,8 @@ impl PyIssuer {
 
     /// Ids of the secrets held.
     #[getter]
-    fn secret_ids(&self) -> Vec<u8> {
-        self.inner.secret_ids()
+    fn secret_ids(&self) -> Vec<u32> {
+        self.inner.secret_ids().into_iter().map(u32::from).collect()
     }
 
     /// Id of the secret new keys are made under.

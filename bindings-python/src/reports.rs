@@ -394,7 +394,7 @@ document!(PyActivationReport(ActivationReport) as "ActivationReport", "Activatio
     start: NaiveDate => "date" = |s| s.start;
     end: NaiveDate => "date" = |s| s.end;
     time_zone: String => "str" = |s| s.time_zone.clone();
-    products: Vec<u8> => "list[int]" = |s| s.products.iter().map(|p| p.get()).collect();
+    products: Vec<u32> => "list[int]" = |s| s.products.iter().map(|p| u32::from(p.get())).collect();
     sort: Vec<PyActivationSortKey> => "list[ActivationSortKey]" = |s| s.sort.iter().map(|k| (*k).into()).collect();
     rows: Vec<PyActivationRow> => "list[ActivationRow]" = |s| s.rows.iter().cloned().map(Into::into).collect();
 }
