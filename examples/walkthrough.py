@@ -77,9 +77,23 @@ def main() -> None:
     prices.set_price(kl.SHADOWPROTECT_MSP, "SBS", Decimal("18.00"))
     prices.set_price(kl.SHADOWPROTECT_MSP, "Desktop", Decimal("6.00"))
     prices.set_price(kl.IMAGEMANAGER, None, Decimal("12.50"))
+    print("\n== ImageManager job licences ==")
+    for n in range(3):
+        ledger.start_job(im, "ShadowStream", f"replicate-{n}", "contoso-im", now=day(40))
+    ledger.start_job(im, "HeadStart Restore", "hsr-fs01", "ber-fs01", now=day(40))
+    for use in ledger.status(im, end).jobs:
+        print(f"  {use.job_type:<18} {use.in_use:>2} / {use.licences} in use")
+
     report = kl.billing_detail(ledger.licence_histories(end), "2026-10", prices)
     print()
     print(report)
+
+    # The seed: deactivate legacy ShadowProtect licences you upgrade to SP MSP, "to prevent double billing".
+    (old,) = ledger.generate_keys(issuer, kl.LEGACY_SHADOWPROTECT, 1, kl.account(0), now=T0)
+    ledger.set_legacy_status(old, True, now=T0)
+    ledger.set_legacy_machine(old, "hq-backup", now=T0)
+    print()
+    print(kl.double_billing(ledger.licence_histories(end), "2026-10", prices))
     assert report.total == sum((line.amount for line in report.lines), Decimal(0))
 
 

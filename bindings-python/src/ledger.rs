@@ -8,10 +8,10 @@ use crate::errors::{
 use crate::key::{catalog_ref, product_arg, PyCatalog, PyIssuer, PyKeyCheck, PyProductKey};
 use chrono::{DateTime, Utc};
 use keyledger::licence::{
-    offline, Applied, CallHomeDecision, HistoryEntry, HistoryKind, KeyStatus, Ledger,
-    LedgerCommand, LedgerEvent, LicenceStatus, NameMismatch, NameReport, Outcome,
+    offline, Applied, CallHomeDecision, HistoryEntry, HistoryKind, JobUse, KeyStatus, Ledger,
+    LedgerCommand, LedgerEvent, LicenceStatus, NameMismatch, NameReport, Outcome, RunningJob,
 };
-use keyledger::lifecycle::{LicenceHistory, LicenceState, LifecyclePolicy, StateSpan};
+use keyledger::lifecycle::{JobSpan, LicenceHistory, LicenceState, LifecyclePolicy, Placement, StateSpan};
 use keyledger::org::{Account, AccountId, Container, Org, Site, SiteId};
 use pyo3::prelude::*;
 use serde_json::Value;
@@ -51,6 +51,36 @@ py_enum!(PyHistoryKind(HistoryKind) as "HistoryKind", "What a history entry reco
     Reactivated = "REACTIVATED" / "reactivated" => HistoryKind::Reactivated => HistoryKind::Reactivated,
     LegacyActive = "LEGACY_ACTIVE" / "legacy_active" => HistoryKind::LegacyActive => HistoryKind::LegacyActive,
     LegacyDeactivated = "LEGACY_DEACTIVATED" / "legacy_deactivated" => HistoryKind::LegacyDeactivated => HistoryKind::LegacyDeactivated,
+    LegacyMachine = "LEGACY_MACHINE" / "legacy_machine" => HistoryKind::LegacyMachine => HistoryKind::LegacyMachine,
+    JobStarted = "JOB_STARTED" / "job_started" => HistoryKind::JobStarted => HistoryKind::JobStarted,
+    JobEnded = "JOB_ENDED" / "job_ended" => HistoryKind::JobEnded => HistoryKind::JobEnded,
+});
+
+document!(PyRunningJob(RunningJob) as "RunningJob", "An ImageManager job running on a key." {
+    job_name: String => "str" = |s| s.job_name.clone();
+    machine: String => "str" = |s| s.machine.clone();
+    started_at: DateTime<Utc> => "datetime" = |s| s.started_at;
+});
+
+document!(PyJobUse(JobUse) as "JobUse", "Job licences of one type on a key: how many, how many in use, which jobs." {
+    job_type: String => "str" = |s| s.job_type.clone();
+    licences: u32 => "int" = |s| s.licences;
+    in_use: u32 => "int" = |s| s.in_use;
+    running: Vec<PyRunningJob> => "list[RunningJob]" = |s| s.running.iter().cloned().map(Into::into).collect();
+});
+
+document!(PyPlacement(Placement) as "Placement", "Where a key was from an instant on (until the next placement)." {
+    from_: DateTime<Utc> => "datetime" = |s| s.from;
+    account: String => "str" = |s| s.account.clone();
+    site: Option<String> => "str | None" = |s| s.site.clone();
+});
+
+document!(PyJobSpan(JobSpan) as "JobSpan", "One ImageManager job from its start until its end (None: still running)." {
+    job_type: String => "str" = |s| s.job_type.clone();
+    job_name: String => "str" = |s| s.job_name.clone();
+    machine: String => "str" = |s| s.machine.clone();
+    from_: DateTime<Utc> => "datetime" = |s| s.from;
+    until: Option<DateTime<Utc>> => "datetime | None" = |s| s.until;
 });
 
 /// The action a product takes after a call-home.
@@ -177,6 +207,7 @@ document!(PyKeyStatus(KeyStatus) as "KeyStatus", "The console's Product Key Deta
     detail: String => "str" = |s| s.detail.clone();
     next_change: Option<DateTime<Utc>> => "datetime | None" = |s| s.next_change;
     runs: Vec<PyLicenceStatus> => "list[LicenceStatus]" = |s| s.runs.iter().cloned().map(Into::into).collect();
+    jobs: Vec<PyJobUse> => "list[JobUse]" = |s| s.jobs.iter().cloned().map(Into::into).collect();
 });
 
 document!(PyNameMismatch(NameMismatch) as "NameMismatch", "A key whose MSP or customer name differs from the rest." {
@@ -209,6 +240,8 @@ document!(PyLicenceHistory(LicenceHistory) as "LicenceHistory", "One licence's s
     spans: Vec<PyStateSpan> => "list[StateSpan]" = |s| s.spans.clone().into_iter().map(Into::into).collect();
     activations: Vec<DateTime<Utc>> => "list[datetime]" = |s| s.activations.clone();
     deactivations: Vec<DateTime<Utc>> => "list[datetime]" = |s| s.deactivations.clone();
+    placements: Vec<PyPlacement> => "list[Placement]" = |s| s.placements.iter().cloned().map(Into::into).collect();
+    jobs: Vec<PyJobSpan> => "list[JobSpan]" = |s| s.jobs.iter().cloned().map(Into::into).collect();
 }
 extra_stub "    @staticmethod\n    def from_json(text: str) -> LicenceHistory: ...\n";
 methods {
@@ -621,6 +654,41 @@ impl PyLedger {
         self.run(cmd, now).map(Into::into)
     }
 
+    /// Records the machine a legacy licence is installed on.
+    #[pyo3(signature = (key, machine, *, now))]
+    fn set_legacy_machine(&mut self, key: &Bound<'_, PyAny>, machine: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<PyOutcome> {
+        let cmd = LedgerCommand::SetLegacyMachine {
+            key: key_arg(key, "key")?,
+            machine: crate::errors::text(machine, "machine")?.into_owned(),
+        };
+        self.run(cmd, now).map(Into::into)
+    }
+
+    /// An ImageManager job of ``job_type`` starts on a key (refused with the numbers past the
+    /// type's job licences).
+    #[pyo3(signature = (key, job_type, job_name, machine, *, now))]
+    fn start_job(&mut self, key: &Bound<'_, PyAny>, job_type: &Bound<'_, PyAny>, job_name: &Bound<'_, PyAny>, machine: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<PyOutcome> {
+        let cmd = LedgerCommand::StartJob {
+            key: key_arg(key, "key")?,
+            job_type: crate::errors::text(job_type, "job_type")?.into_owned(),
+            job_name: crate::errors::text(job_name, "job_name")?.into_owned(),
+            machine: crate::errors::text(machine, "machine")?.into_owned(),
+        };
+        self.run(cmd, now).map(Into::into)
+    }
+
+    /// An ImageManager job ends.
+    #[pyo3(signature = (key, job_type, job_name, machine, *, now))]
+    fn end_job(&mut self, key: &Bound<'_, PyAny>, job_type: &Bound<'_, PyAny>, job_name: &Bound<'_, PyAny>, machine: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<PyOutcome> {
+        let cmd = LedgerCommand::EndJob {
+            key: key_arg(key, "key")?,
+            job_type: crate::errors::text(job_type, "job_type")?.into_owned(),
+            job_name: crate::errors::text(job_name, "job_name")?.into_owned(),
+            machine: crate::errors::text(machine, "machine")?.into_owned(),
+        };
+        self.run(cmd, now).map(Into::into)
+    }
+
     /// The console's Product Key Detail at ``now``.
     fn status(&self, key: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<PyKeyStatus> {
         let k = key_arg(key, "key")?;
@@ -884,6 +952,10 @@ fn check_clock(
 pub(crate) const STUBS: &[&str] = &[
     PyLicenceState::STUB,
     PyHistoryKind::STUB,
+    PyRunningJob::STUB,
+    PyJobUse::STUB,
+    PyPlacement::STUB,
+    PyJobSpan::STUB,
     ACTION_STUB,
     PyLedgerEvent::STUB,
     PyCallHomeDecision::STUB,
@@ -907,6 +979,10 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyLedger>()?;
     m.add_class::<PyLicenceState>()?;
     m.add_class::<PyHistoryKind>()?;
+    m.add_class::<PyRunningJob>()?;
+    m.add_class::<PyJobUse>()?;
+    m.add_class::<PyPlacement>()?;
+    m.add_class::<PyJobSpan>()?;
     m.add_class::<PyCallHomeAction>()?;
     m.add_class::<PyLedgerEvent>()?;
     m.add_class::<PyCallHomeDecision>()?;

@@ -11,7 +11,7 @@ use keyledger::billing::{
     BillingDetail, BillingRule, EditionCount, Explanation, KeyRow, KeyTable, Month, PriceList,
     PricedLine, Rounding, TrendMonth, TrendPoint, Trends,
 };
-use keyledger::billing::{BillingDiff, KeyChange, LineChange, Recomputed};
+use keyledger::billing::{BillingDiff, DoubleBilling, DoubleBillingRow, KeyChange, LineChange, Recomputed};
 use keyledger::lifecycle::LicenceHistory;
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
@@ -258,6 +258,7 @@ document!(PyKeyRow(KeyRow) as "KeyRow", "One licence in a Billing Detail key tab
     days: Vec<u32> => "list[int]" = |s| s.days.clone();
     billable: bool => "bool" = |s| s.billable;
     explanation: String => "str" = |s| s.explanation.clone();
+    jobs: std::collections::BTreeMap<String, u32> => "dict[str, int]" = |s| s.jobs.clone();
 });
 
 document!(PyKeyTable(KeyTable) as "KeyTable", "A Billing Detail table: the licences of one key type." {
@@ -457,6 +458,54 @@ methods {
     }
 });
 
+document!(PyDoubleBillingRow(DoubleBillingRow) as "DoubleBillingRow", "A machine that held an active legacy licence and a billed SP MSP licence in the month." {
+    machine: String => "str" = |s| s.machine.clone();
+    account: String => "str" = |s| s.account.clone();
+    site: Option<String> => "str | None" = |s| s.site.clone();
+    legacy_account: Option<String> => "str | None" = |s| s.legacy_account.clone();
+    legacy_key: PyProductKey => "ProductKey" = |s| s.legacy_key.into();
+    legacy_product: String => "str" = |s| s.legacy_product.clone();
+    msp_key: PyProductKey => "ProductKey" = |s| s.msp_key.into();
+    msp_product: String => "str" = |s| s.msp_product.clone();
+    edition: Option<String> => "str | None" = |s| s.edition.clone();
+    days: Vec<u32> => "list[int]" = |s| s.days.clone();
+    overlapping_days: u32 => "int" = |s| s.overlapping_days;
+    explanation: String => "str" = |s| s.explanation.clone();
+});
+
+document!(PyDoubleBilling(DoubleBilling) as "DoubleBilling", "Machines billed twice in a month: an active legacy licence beside a billed SP MSP licence (deactivate the legacy one)." {
+    month: String => "str" = |s| s.month.to_string();
+    time_zone: String => "str" = |s| s.time_zone.clone();
+    rows: Vec<PyDoubleBillingRow> => "list[DoubleBillingRow]" = |s| s.rows.iter().cloned().map(Into::into).collect();
+}
+extra_stub "    def to_csv(self) -> str: ...\n";
+methods {
+    /// The report as CSV text.
+    fn to_csv(&self) -> PyResult<String> {
+        self.inner.to_csv().map_err(to_py)
+    }
+    fn __str__(&self) -> String {
+        self.inner.to_string()
+    }
+});
+
+/// The double-billing check of ``month``: machines with an active legacy licence and a billed SP MSP
+/// licence (the seed's "deactivate legacy licences you upgrade").
+#[pyfunction]
+#[pyo3(signature = (histories, month, prices, *, zone=None, catalog=None))]
+fn double_billing(
+    histories: &Bound<'_, PyAny>,
+    month: &Bound<'_, PyAny>,
+    prices: &Bound<'_, PyAny>,
+    zone: Option<&Bound<'_, PyAny>>,
+    catalog: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyDoubleBilling> {
+    let c = catalog_ref(catalog, "catalog")?;
+    DoubleBilling::build(&histories_arg(histories)?, &c, month_arg(month, "month")?, &zone_arg(zone)?, &prices_arg(prices)?)
+        .map(Into::into)
+        .map_err(to_py)
+}
+
 document!(PyExplanation(Explanation) as "Explanation", "Which days of a month counted for one licence, and why." {
     month: String => "str" = |s| s.month.to_string();
     rule: PyBillingRule => "BillingRule" = |s| PyBillingRule { inner: s.rule };
@@ -606,6 +655,8 @@ pub(crate) const STUBS: &[&str] = &[
     PyTrendMonth::STUB,
     PyTrends::STUB,
     PyExplanation::STUB,
+    PyDoubleBillingRow::STUB,
+    PyDoubleBilling::STUB,
 ];
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -630,6 +681,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTrendMonth>()?;
     m.add_class::<PyTrends>()?;
     m.add_class::<PyExplanation>()?;
+    m.add_class::<PyDoubleBillingRow>()?;
+    m.add_class::<PyDoubleBilling>()?;
+    m.add_function(wrap_pyfunction!(double_billing, m)?)?;
     m.add_function(wrap_pyfunction!(billing_detail, m)?)?;
     m.add_function(wrap_pyfunction!(recompute, m)?)?;
     m.add_function(wrap_pyfunction!(activation_report, m)?)?;

@@ -243,3 +243,20 @@ class QuotaMachine(RuleBasedStateMachine):
 
 TestQuotaMachine = QuotaMachine.TestCase
 TestQuotaMachine.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
+
+
+def test_double_billing_report_from_python():
+    """Issue 20.9 from Python: a machine with an active legacy licence and a billed SP MSP licence."""
+    ledger = kl.Ledger()
+    (legacy,) = ledger.generate_keys(ISSUER, kl.LEGACY_SHADOWPROTECT, 1, now=T0)
+    (msp,) = ledger.generate_keys(ISSUER, kl.SHADOWPROTECT_MSP, 1, now=T0)
+    ledger.set_legacy_status(legacy, True, now=T0)
+    ledger.set_legacy_machine(legacy, "srv-9", now=T0)
+    ledger.activate(msp, "srv-9", "MSP", "C", edition="Server", now=T0)
+    for d in range(1, 31):
+        ledger.call_home(msp, "srv-9", now=T0 + timedelta(days=d))
+    hs = ledger.licence_histories(datetime(2026, 11, 1, tzinfo=timezone.utc))
+    report = kl.double_billing(hs, "2026-10", prices())
+    (row,) = report.rows
+    assert (row.machine, row.legacy_key, row.msp_key) == ("srv-9", legacy, msp)
+    assert row.overlapping_days == len(row.days) > 0 and report.to_csv() and "srv-9" in str(report)

@@ -279,3 +279,29 @@ def test_instants_are_aware_datetimes_in_any_zone():
     for bad in (None, "2026-09-02", 1.5, T0.date(), datetime(2026, 9, 2)):
         with pytest.raises(kl.ArgumentError):
             ledger.call_home(key, "m1", now=bad)
+
+
+def test_imagemanager_job_licences_from_python():
+    """Issue 20.8 from Python: the 51st concurrent job of a type is refused with the numbers, while the
+    other types still have room; the status shows jobs in use per type."""
+    ledger = kl.Ledger()
+    (im,) = ledger.generate_keys(ISSUER, kl.IMAGEMANAGER, 1, now=T0)
+    ledger.activate(im, "im-host", "MSP", "C", now=T0)
+    for i in range(50):
+        ledger.start_job(im, "ShadowStream", f"job{i}", f"m{i}", now=T0 + timedelta(minutes=i))
+    before = ledger.to_json()
+    with pytest.raises(kl.LicenceError) as e:
+        ledger.start_job(im, "ShadowStream", "job50", "m50", now=day(1))
+    assert e.value.code == "licence.job_limit" and ledger.to_json() == before
+    assert e.value.fields  # the numbers involved
+    out = ledger.start_job(im, "intelligentFTP", "ftp", "m0", now=day(1))
+    assert out.events[0].kind == "job_started" and out.events[0].key == im
+    jobs = {j.job_type: j for j in ledger.status(im, day(1)).jobs}
+    assert (jobs["ShadowStream"].in_use, jobs["ShadowStream"].licences) == (50, 50)
+    assert jobs["intelligentFTP"].in_use == 1 and jobs["intelligentFTP"].running[0].job_name == "ftp"
+    assert jobs["HeadStart Restore"].in_use == 0
+    ledger.end_job(im, "ShadowStream", "job0", "m0", now=day(2))
+    ledger.start_job(im, "ShadowStream", "job50", "m50", now=day(2))
+    (h,) = ledger.licence_histories(day(3))
+    assert len(h.jobs) == 52 and h.jobs[0].until == day(2) and h.jobs[-1].until is None
+    assert kl.HistoryKind.JOB_STARTED in {x.kind for x in ledger.history(im, day(3))}

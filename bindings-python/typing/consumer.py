@@ -217,6 +217,46 @@ def billing(ledger: kl.Ledger) -> None:
     assert counts == [1] and full["groups"]
 
 
+def jobs_and_double_billing() -> None:
+    issuer = kl.Issuer(b"consumer jobs secret, 32 bytes..")
+    ledger = kl.Ledger()
+    (im,) = ledger.generate_keys(issuer, kl.IMAGEMANAGER, 1, now=T0)
+    (legacy,) = ledger.generate_keys(issuer, kl.LEGACY_SHADOWPROTECT, 1, now=T0)
+    (msp,) = ledger.generate_keys(issuer, kl.SHADOWPROTECT_MSP, 1, now=T0)
+    ledger.activate(im, "im-host", "MSP", "C", now=T0)
+    beta = ledger.create_account("Beta", now=T0)
+    ledger.move_key(im, kl.account(beta), now=T0 + timedelta(minutes=1))
+    ledger.start_job(im, "ShadowStream", "nightly", "srv-9", now=T0)
+    use: kl.JobUse = [j for j in ledger.status(im, T0).jobs if j.job_type == "ShadowStream"][0]
+    running: kl.RunningJob = use.running[0]
+    assert (use.licences, use.in_use, running.job_name, running.machine, running.started_at) == (
+        50, 1, "nightly", "srv-9", T0)
+    ledger.end_job(im, "ShadowStream", "nightly", "srv-9", now=T0 + timedelta(hours=1))
+    ledger.set_legacy_status(legacy, True, now=T0)
+    ledger.set_legacy_machine(legacy, "srv-9", now=T0)
+    ledger.activate(msp, "srv-9", "MSP", "C", edition="Server", now=T0)
+    for d in range(1, 31):
+        ledger.call_home(msp, "srv-9", now=T0 + timedelta(days=d))
+    hs = ledger.licence_histories(T0 + timedelta(days=31))
+    span: kl.JobSpan = [h for h in hs if h.key == im][0].jobs[0]
+    place: kl.Placement = [h for h in hs if h.key == im][0].placements[-1]
+    assert (span.job_type, span.job_name, span.machine, span.from_, span.until) == (
+        "ShadowStream", "nightly", "srv-9", T0, T0 + timedelta(hours=1))
+    assert place.account == "Beta" and place.site is None and place.from_ <= T0 + timedelta(minutes=1)
+    prices = kl.PriceList("USD").set_price(kl.SHADOWPROTECT_MSP, None, Decimal("10"))
+    prices.set_price(kl.IMAGEMANAGER, None, Decimal("5"))
+    report: kl.DoubleBilling = kl.double_billing(hs, "2026-10", prices)
+    row: kl.DoubleBillingRow = report.rows[0]
+    assert (report.month, report.time_zone, row.machine, row.legacy_key, row.msp_key) == (
+        "2026-10", "UTC", "srv-9", legacy, msp)
+    assert row.account and row.site is None and row.legacy_account is None and row.legacy_product
+    assert row.msp_product and row.edition == "Server" and row.overlapping_days == len(row.days)
+    assert row.explanation and report.to_csv()
+    detail = kl.billing_detail(hs, "2026-10", prices)
+    im_row = [r for t in detail.tables for r in t.rows if r.key == im][0]
+    assert im_row.jobs.get("ShadowStream") == 1
+
+
 def quota() -> None:
     book = kl.QuotaBook()
     limits = kl.Limits(desktop_licences=2, server_licences=1, desktop_gb=100, server_gb=50, sync_available=True,
@@ -324,6 +364,7 @@ def main() -> None:
     ledger = ledger_story(sc)
     offline(ledger)
     billing(ledger)
+    jobs_and_double_billing()
     quota()
     errors()
     print("consumer: every public name used with attribute access")
