@@ -13,7 +13,7 @@ trap 'rm -rf "$out"' EXIT
 (cd bindings-python && PATH="$VENV/bin:$PATH" "$VENV/bin/maturin" build --release --quiet --zig --out "$out/dist")
 wheel=$(ls "$out"/dist/keyledger-*.whl)
 case "$(basename "$wheel")" in
-  *-cp39-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl) ;;
+  *-cp310-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl) ;;
   *) echo "unexpected wheel tag: $(basename "$wheel")"; exit 1 ;;
 esac
 "$VENV/bin/python" - "$wheel" <<'PY'

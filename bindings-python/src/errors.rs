@@ -123,7 +123,7 @@ pub(crate) fn text<'a>(obj: &'a Bound<'_, PyAny>, argument: &str) -> PyResult<Co
     let s = obj
         .cast::<PyString>()
         .map_err(|_| wrong_type(argument, "a str", obj))?;
-    s.to_cow().map_err(|_| {
+    s.to_str().map(Cow::Borrowed).map_err(|_| {
         let (_, surrogates) = lossy(s);
         let at = surrogates.first().map(|p| p.0).unwrap_or(0);
         bad_argument(
@@ -149,8 +149,8 @@ fn lossy<'py>(s: &Bound<'py, PyString>) -> (String, Vec<(usize, Bound<'py, PyAny
     let mut found = Vec::new();
     if let Ok(iter) = s.try_iter() {
         for (i, ch) in iter.flatten().enumerate() {
-            match ch.cast::<PyString>().ok().and_then(|c| c.to_cow().ok()) {
-                Some(c) => out.push_str(&c),
+            match ch.cast::<PyString>().ok().and_then(|c| c.to_str().ok()) {
+                Some(c) => out.push_str(c),
                 None => {
                     out.push('\u{FFFD}');
                     found.push((i + 1, ch));
@@ -216,8 +216,8 @@ pub(crate) fn key_text<'a, 'py>(
     let s = obj
         .cast::<PyString>()
         .map_err(|_| wrong_type(argument, "a str or a ProductKey", obj))?;
-    match s.to_cow() {
-        Ok(c) => Ok(KeyText::Clean(c)),
+    match s.to_str() {
+        Ok(c) => Ok(KeyText::Clean(Cow::Borrowed(c))),
         Err(_) => {
             let (text, found) = lossy(s);
             Ok(KeyText::Surrogates(text, found))
@@ -235,8 +235,8 @@ pub(crate) fn key(obj: &Bound<'_, PyAny>, argument: &str) -> PyResult<ProductKey
     let s = obj
         .cast::<PyString>()
         .map_err(|_| wrong_type(argument, "a str or a ProductKey", obj))?;
-    match s.to_cow() {
-        Ok(c) => ProductKey::parse(&c).map_err(|e| Python::attach(|py| key_error(py, e, &[]))),
+    match s.to_str() {
+        Ok(c) => ProductKey::parse(c).map_err(|e| key_error(obj.py(), e, &[])),
         Err(_) => {
             let (text, found) = lossy(s);
             ProductKey::parse(&text).map_err(|e| key_error(obj.py(), e, &found))
