@@ -71,7 +71,10 @@ pub(crate) fn value_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py
 }
 
 /// A serde value as plain Python objects (`to_dict`): no JSON text on the way.
-pub(crate) fn to_dict<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn to_dict<'py, T: Serialize>(
+    py: Python<'py>,
+    value: &T,
+) -> PyResult<Bound<'py, PyAny>> {
     let v = serde_json::to_value(value).map_err(|e| bad_argument("value", e))?;
     value_to_py(py, &v)
 }
@@ -99,7 +102,12 @@ pub(crate) fn bad_argument(argument: &str, message: impl std::fmt::Display) -> P
     Python::attach(|py| {
         let fields = PyDict::new(py);
         let _ = fields.set_item("argument", argument);
-        raise(py, "py.bad_argument", &format!("{argument}: {message}"), fields)
+        raise(
+            py,
+            "py.bad_argument",
+            &format!("{argument}: {message}"),
+            fields,
+        )
     })
 }
 
@@ -246,7 +254,12 @@ pub(crate) fn key(obj: &Bound<'_, PyAny>, argument: &str) -> PyResult<ProductKey
 
 /// An int argument in `[min, max]`: bools, floats, `None` and other types are refused, and an
 /// int of any size out of the range is an `ArgumentError` (never an `OverflowError`).
-pub(crate) fn int_in(obj: &Bound<'_, PyAny>, argument: &str, min: i128, max: i128) -> PyResult<i128> {
+pub(crate) fn int_in(
+    obj: &Bound<'_, PyAny>,
+    argument: &str,
+    min: i128,
+    max: i128,
+) -> PyResult<i128> {
     if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
         return Err(wrong_type(argument, "an int", obj));
     }
@@ -324,7 +337,12 @@ pub(crate) fn money(obj: &Bound<'_, PyAny>, argument: &str) -> PyResult<Decimal>
     let t = s.to_cow()?;
     t.parse::<Decimal>()
         .or_else(|_| Decimal::from_scientific(&t))
-        .map_err(|e| bad_argument(argument, format!("{t} is not an amount keyledger can hold ({e})")))
+        .map_err(|e| {
+            bad_argument(
+                argument,
+                format!("{t} is not an amount keyledger can hold ({e})"),
+            )
+        })
 }
 
 /// An instant: a timezone-aware `datetime` (any tzinfo whose `utcoffset` is defined). A naive

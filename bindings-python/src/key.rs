@@ -2,8 +2,7 @@
 
 use crate::doc::{document, py_enum};
 use crate::errors::{
-    bytes_arg, items, key as key_arg, key_text, to_dict, to_json_text, to_py, u32_arg,
-    KeyText,
+    bytes_arg, items, key as key_arg, key_text, to_dict, to_json_text, to_py, u32_arg, KeyText,
 };
 use keyledger::catalog::{self, presets, Catalog, JobLicences, Product, ProductId};
 use keyledger::key::{check_key as core_check_key, Issuer, KeyCheck, ProductKey};
@@ -133,7 +132,11 @@ impl PyProductKey {
     fn __richcmp__(&self, other: &Bound<'_, PyAny>, op: CompareOp) -> Py<PyAny> {
         let py = other.py();
         match other.cast::<PyProductKey>() {
-            Ok(o) => op.matches(self.inner.cmp(&o.get().inner)).into_pyobject(py).map(|b| b.to_owned().into_any().unbind()).unwrap_or_else(|_| py.NotImplemented()),
+            Ok(o) => op
+                .matches(self.inner.cmp(&o.get().inner))
+                .into_pyobject(py)
+                .map(|b| b.to_owned().into_any().unbind())
+                .unwrap_or_else(|_| py.NotImplemented()),
             Err(_) => py.NotImplemented(),
         }
     }
@@ -278,14 +281,16 @@ impl PyProduct {
             .map(|l| l.get().to_core())
             .map_err(|_| crate::errors::bad_argument("licensing", "expected a Licensing"))?;
         let editions = match editions {
-            Some(e) if !e.is_none() => items(e, "editions", |x| crate::errors::text(x, "editions").map(|t| t.into_owned()))?,
+            Some(e) if !e.is_none() => items(e, "editions", |x| {
+                crate::errors::text(x, "editions").map(|t| t.into_owned())
+            })?,
             _ => Vec::new(),
         };
         let job_licences = match job_licences {
             Some(j) if !j.is_none() => items(j, "job_licences", |x| {
-                let (t, n): (Bound<'_, PyAny>, Bound<'_, PyAny>) = x
-                    .extract()
-                    .map_err(|_| crate::errors::bad_argument("job_licences", "expected (job_type, count) pairs"))?;
+                let (t, n): (Bound<'_, PyAny>, Bound<'_, PyAny>) = x.extract().map_err(|_| {
+                    crate::errors::bad_argument("job_licences", "expected (job_type, count) pairs")
+                })?;
                 Ok(JobLicences {
                     job_type: crate::errors::text(&t, "job_licences")?.into_owned(),
                     count: u32_arg(&n, "job_licences")?,
@@ -337,7 +342,12 @@ impl PyProduct {
     }
     #[getter]
     fn job_licences(&self) -> Vec<PyJobLicences> {
-        self.inner.job_licences.iter().cloned().map(Into::into).collect()
+        self.inner
+            .job_licences
+            .iter()
+            .cloned()
+            .map(Into::into)
+            .collect()
     }
     #[getter]
     fn licences_per_key(&self) -> u32 {
@@ -350,7 +360,11 @@ impl PyProduct {
         to_json_text(&self.inner)
     }
     fn __repr__(&self) -> String {
-        format!("Product(id={}, name={:?})", self.inner.id.get(), self.inner.name)
+        format!(
+            "Product(id={}, name={:?})",
+            self.inner.id.get(),
+            self.inner.name
+        )
     }
 }
 
@@ -422,7 +436,12 @@ impl PyCatalog {
         to_json_text(&self.inner)
     }
     fn __repr__(&self) -> String {
-        let names: Vec<&str> = self.inner.products().iter().map(|p| p.name.as_str()).collect();
+        let names: Vec<&str> = self
+            .inner
+            .products()
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
         format!("Catalog({names:?})")
     }
 }
@@ -464,7 +483,11 @@ impl PyIssuer {
     }
 
     /// Adds a secret (not active until :meth:`set_active`).
-    fn add_secret(&mut self, secret_id: &Bound<'_, PyAny>, secret: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn add_secret(
+        &mut self,
+        secret_id: &Bound<'_, PyAny>,
+        secret: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         let id = u32_arg(secret_id, "secret_id")?;
         self.inner
             .add_secret(id, &bytes_arg(secret, "secret")?)
@@ -511,7 +534,11 @@ impl PyIssuer {
     }
 
     /// The key for (active secret, product, serial): deterministic.
-    fn generate(&self, product: &Bound<'_, PyAny>, serial: &Bound<'_, PyAny>) -> PyResult<PyProductKey> {
+    fn generate(
+        &self,
+        product: &Bound<'_, PyAny>,
+        serial: &Bound<'_, PyAny>,
+    ) -> PyResult<PyProductKey> {
         let key = self
             .inner
             .generate(product_arg(product)?, u32_arg(serial, "serial")?)
@@ -546,7 +573,11 @@ impl PyIssuer {
 
     /// The full check (form, typo, product, tag) as a value.
     #[pyo3(signature = (text, catalog=None))]
-    fn check(&self, text: &Bound<'_, PyAny>, catalog: Option<&Bound<'_, PyAny>>) -> PyResult<PyKeyCheck> {
+    fn check(
+        &self,
+        text: &Bound<'_, PyAny>,
+        catalog: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyKeyCheck> {
         let t = key_text(text, "text")?;
         let c = catalog_ref(catalog, "catalog")?;
         Ok(PyKeyCheck::new(self.inner.check(&c, t.as_str()), &t))
@@ -554,7 +585,11 @@ impl PyIssuer {
 
     /// Many full checks in one call.
     #[pyo3(signature = (texts, catalog=None))]
-    fn check_many(&self, texts: &Bound<'_, PyAny>, catalog: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<PyKeyCheck>> {
+    fn check_many(
+        &self,
+        texts: &Bound<'_, PyAny>,
+        catalog: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<PyKeyCheck>> {
         let c = catalog_ref(catalog, "catalog")?;
         items(texts, "texts", |x| {
             let t = key_text(x, "texts")?;

@@ -2,8 +2,8 @@
 
 use crate::doc::{document, py_enum};
 use crate::errors::{
-    bad_argument, bool_arg, i64_arg, instant, items, key as key_arg, key_text, opt_text,
-    to_dict, to_json_text, to_py, u32_arg, u64_arg, u8_arg,
+    bad_argument, bool_arg, i64_arg, instant, items, key as key_arg, key_text, opt_text, to_dict,
+    to_json_text, to_py, u32_arg, u64_arg, u8_arg,
 };
 use crate::key::{catalog_ref, product_arg, PyCatalog, PyIssuer, PyKeyCheck, PyProductKey};
 use chrono::{DateTime, Utc};
@@ -11,7 +11,9 @@ use keyledger::licence::{
     offline, Applied, CallHomeDecision, HistoryEntry, HistoryKind, JobUse, KeyStatus, Ledger,
     LedgerCommand, LedgerEvent, LicenceStatus, NameMismatch, NameReport, Outcome, RunningJob,
 };
-use keyledger::lifecycle::{JobSpan, LicenceHistory, LicenceState, LifecyclePolicy, Placement, StateSpan};
+use keyledger::lifecycle::{
+    JobSpan, LicenceHistory, LicenceState, LifecyclePolicy, Placement, StateSpan,
+};
 use keyledger::org::{Account, AccountId, Container, Org, Site, SiteId};
 use pyo3::prelude::*;
 use serde_json::Value;
@@ -84,7 +86,14 @@ document!(PyJobSpan(JobSpan) as "JobSpan", "One ImageManager job from its start 
 });
 
 /// The action a product takes after a call-home.
-#[pyclass(eq, eq_int, frozen, hash, name = "CallHomeAction", module = "keyledger")]
+#[pyclass(
+    eq,
+    eq_int,
+    frozen,
+    hash,
+    name = "CallHomeAction",
+    module = "keyledger"
+)]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub(crate) enum PyCallHomeAction {
     #[pyo3(name = "RUN")]
@@ -340,10 +349,12 @@ fn container_arg(obj: Option<&Bound<'_, PyAny>>, argument: &str) -> PyResult<Con
     match obj {
         None => Ok(Container::Account(AccountId(0))),
         Some(o) if o.is_none() => Ok(Container::Account(AccountId(0))),
-        Some(o) => o
-            .cast::<PyContainer>()
-            .map(|c| c.get().inner)
-            .map_err(|_| bad_argument(argument, "expected a Container (keyledger.account(id) or keyledger.site(id))")),
+        Some(o) => o.cast::<PyContainer>().map(|c| c.get().inner).map_err(|_| {
+            bad_argument(
+                argument,
+                "expected a Container (keyledger.account(id) or keyledger.site(id))",
+            )
+        }),
     }
 }
 
@@ -386,7 +397,10 @@ impl PyLedger {
 impl PyLedger {
     #[new]
     #[pyo3(signature = (catalog=None, policy=None))]
-    fn new(catalog: Option<&Bound<'_, PyAny>>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    fn new(
+        catalog: Option<&Bound<'_, PyAny>>,
+        policy: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
         let c = catalog_ref(catalog, "catalog")?.clone();
         let inner = Ledger::with_policy(c, policy_arg(policy)?).map_err(to_py)?;
         Ok(PyLedger { inner })
@@ -489,7 +503,11 @@ impl PyLedger {
 
     /// Deletes an empty account.
     #[pyo3(signature = (account, *, now))]
-    fn delete_account(&mut self, account: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<PyOutcome> {
+    fn delete_account(
+        &mut self,
+        account: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<PyOutcome> {
         let cmd = LedgerCommand::DeleteAccount {
             account: AccountId(u32_arg(account, "account")?),
         };
@@ -518,7 +536,12 @@ impl PyLedger {
 
     /// Moves a site (with its keys) to another account.
     #[pyo3(signature = (site, to, *, now))]
-    fn move_site(&mut self, site: &Bound<'_, PyAny>, to: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<PyOutcome> {
+    fn move_site(
+        &mut self,
+        site: &Bound<'_, PyAny>,
+        to: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<PyOutcome> {
         let cmd = LedgerCommand::MoveSite {
             site: SiteId(u32_arg(site, "site")?),
             to: AccountId(u32_arg(to, "to")?),
@@ -528,7 +551,11 @@ impl PyLedger {
 
     /// Deletes an empty site.
     #[pyo3(signature = (site, *, now))]
-    fn delete_site(&mut self, site: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<PyOutcome> {
+    fn delete_site(
+        &mut self,
+        site: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<PyOutcome> {
         let cmd = LedgerCommand::DeleteSite {
             site: SiteId(u32_arg(site, "site")?),
         };
@@ -582,7 +609,12 @@ impl PyLedger {
 
     /// Moves a key to another account or site.
     #[pyo3(signature = (key, to, *, now))]
-    fn move_key(&mut self, key: &Bound<'_, PyAny>, to: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<PyOutcome> {
+    fn move_key(
+        &mut self,
+        key: &Bound<'_, PyAny>,
+        to: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<PyOutcome> {
         let cmd = LedgerCommand::MoveKey {
             key: key_arg(key, "key")?,
             to: container_arg(Some(to), "to")?,
@@ -616,7 +648,12 @@ impl PyLedger {
 
     /// The daily call-home: the decision the product acts on (with the events it caused).
     #[pyo3(signature = (key, machine, *, now))]
-    fn call_home(&mut self, key: &Bound<'_, PyAny>, machine: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<PyCallHomeDecision> {
+    fn call_home(
+        &mut self,
+        key: &Bound<'_, PyAny>,
+        machine: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<PyCallHomeDecision> {
         let cmd = LedgerCommand::CallHome {
             key: key_arg(key, "key")?,
             machine: crate::errors::text(machine, "machine")?.into_owned(),
@@ -626,7 +663,12 @@ impl PyLedger {
 
     /// The MSP clicks Deactivate: pending until the next call-home.
     #[pyo3(signature = (key, machine=None, *, now))]
-    fn deactivate(&mut self, key: &Bound<'_, PyAny>, machine: Option<&Bound<'_, PyAny>>, now: &Bound<'_, PyAny>) -> PyResult<PyOutcome> {
+    fn deactivate(
+        &mut self,
+        key: &Bound<'_, PyAny>,
+        machine: Option<&Bound<'_, PyAny>>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<PyOutcome> {
         let cmd = LedgerCommand::Deactivate {
             key: key_arg(key, "key")?,
             machine: opt_text(machine, "machine")?,
@@ -636,7 +678,12 @@ impl PyLedger {
 
     /// The MSP clicks Reactivate.
     #[pyo3(signature = (key, machine=None, *, now))]
-    fn reactivate(&mut self, key: &Bound<'_, PyAny>, machine: Option<&Bound<'_, PyAny>>, now: &Bound<'_, PyAny>) -> PyResult<PyOutcome> {
+    fn reactivate(
+        &mut self,
+        key: &Bound<'_, PyAny>,
+        machine: Option<&Bound<'_, PyAny>>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<PyOutcome> {
         let cmd = LedgerCommand::Reactivate {
             key: key_arg(key, "key")?,
             machine: opt_text(machine, "machine")?,
@@ -646,7 +693,12 @@ impl PyLedger {
 
     /// Sets a legacy key's static status.
     #[pyo3(signature = (key, active, *, now))]
-    fn set_legacy_status(&mut self, key: &Bound<'_, PyAny>, active: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<PyOutcome> {
+    fn set_legacy_status(
+        &mut self,
+        key: &Bound<'_, PyAny>,
+        active: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<PyOutcome> {
         let cmd = LedgerCommand::SetLegacyStatus {
             key: key_arg(key, "key")?,
             active: bool_arg(active, "active")?,
@@ -656,7 +708,12 @@ impl PyLedger {
 
     /// Records the machine a legacy licence is installed on.
     #[pyo3(signature = (key, machine, *, now))]
-    fn set_legacy_machine(&mut self, key: &Bound<'_, PyAny>, machine: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<PyOutcome> {
+    fn set_legacy_machine(
+        &mut self,
+        key: &Bound<'_, PyAny>,
+        machine: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<PyOutcome> {
         let cmd = LedgerCommand::SetLegacyMachine {
             key: key_arg(key, "key")?,
             machine: crate::errors::text(machine, "machine")?.into_owned(),
@@ -667,7 +724,14 @@ impl PyLedger {
     /// An ImageManager job of ``job_type`` starts on a key (refused with the numbers past the
     /// type's job licences).
     #[pyo3(signature = (key, job_type, job_name, machine, *, now))]
-    fn start_job(&mut self, key: &Bound<'_, PyAny>, job_type: &Bound<'_, PyAny>, job_name: &Bound<'_, PyAny>, machine: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<PyOutcome> {
+    fn start_job(
+        &mut self,
+        key: &Bound<'_, PyAny>,
+        job_type: &Bound<'_, PyAny>,
+        job_name: &Bound<'_, PyAny>,
+        machine: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<PyOutcome> {
         let cmd = LedgerCommand::StartJob {
             key: key_arg(key, "key")?,
             job_type: crate::errors::text(job_type, "job_type")?.into_owned(),
@@ -679,7 +743,14 @@ impl PyLedger {
 
     /// An ImageManager job ends.
     #[pyo3(signature = (key, job_type, job_name, machine, *, now))]
-    fn end_job(&mut self, key: &Bound<'_, PyAny>, job_type: &Bound<'_, PyAny>, job_name: &Bound<'_, PyAny>, machine: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<PyOutcome> {
+    fn end_job(
+        &mut self,
+        key: &Bound<'_, PyAny>,
+        job_type: &Bound<'_, PyAny>,
+        job_name: &Bound<'_, PyAny>,
+        machine: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<PyOutcome> {
         let cmd = LedgerCommand::EndJob {
             key: key_arg(key, "key")?,
             job_type: crate::errors::text(job_type, "job_type")?.into_owned(),
@@ -728,7 +799,11 @@ impl PyLedger {
     }
 
     /// A key's activation history up to ``now``.
-    fn history(&self, key: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<Vec<PyHistoryEntry>> {
+    fn history(
+        &self,
+        key: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<PyHistoryEntry>> {
         let k = key_arg(key, "key")?;
         Ok(self
             .inner
@@ -745,7 +820,12 @@ impl PyLedger {
     }
 
     /// Checks a key against the issuer and the ledger (unknown, late, disabled, deactivated...).
-    fn validate(&self, issuer: &Bound<'_, PyAny>, text: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> PyResult<PyKeyCheck> {
+    fn validate(
+        &self,
+        issuer: &Bound<'_, PyAny>,
+        text: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<PyKeyCheck> {
         let issuer = issuer
             .cast::<PyIssuer>()
             .map_err(|_| bad_argument("issuer", "expected an Issuer"))?
@@ -753,7 +833,10 @@ impl PyLedger {
             .map_err(|e| bad_argument("issuer", e))?;
         let t = key_text(text, "text")?;
         let now = instant(now, "now")?;
-        Ok(PyKeyCheck::new(self.inner.validate(&issuer.inner, t.as_str(), now), &t))
+        Ok(PyKeyCheck::new(
+            self.inner.validate(&issuer.inner, t.as_str(), now),
+            &t,
+        ))
     }
 
     /// One history per licence (states over time), for billing.
@@ -927,8 +1010,13 @@ fn verify_certificate(
             .map_err(|_| bad_argument("public_keys", format!("key {id} is not 32 bytes")))?;
         keys.push((id, arr));
     }
-    let c = offline::verify_certificate(&keys, &crate::errors::text(text, "text")?, &crate::errors::text(machine, "machine")?, instant(now, "now")?)
-        .map_err(to_py)?;
+    let c = offline::verify_certificate(
+        &keys,
+        &crate::errors::text(text, "text")?,
+        &crate::errors::text(machine, "machine")?,
+        instant(now, "now")?,
+    )
+    .map_err(to_py)?;
     Ok(c.into())
 }
 

@@ -1,7 +1,9 @@
 //! Quota accounting: the subscription control panel's book, with a method per command.
 
 use crate::doc::{document, py_enum};
-use crate::errors::{bad_argument, bool_arg, instant, items, opt_text, opt_u64, to_py, u32_arg, u64_arg};
+use crate::errors::{
+    bad_argument, bool_arg, instant, items, opt_text, opt_u64, to_py, u32_arg, u64_arg,
+};
 use chrono::{DateTime, Utc};
 use keyledger::quota::{
     AccountView, Applied, Counters, CustomerLine, Drift, Gauge, LicenceType, Limits, QuotaBook,
@@ -82,7 +84,9 @@ methods {
 });
 
 fn field(kind: &impl serde::Serialize, name: &str) -> Option<serde_json::Value> {
-    serde_json::to_value(kind).ok().and_then(|v| v.get(name).cloned())
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.get(name).cloned())
 }
 
 document!(PyTypeUsage(TypeUsage) as "TypeUsage", "Licences and GB of one licence type: assigned, activated, used, limits." {
@@ -189,7 +193,9 @@ fn s(obj: &Bound<'_, PyAny>, argument: &str) -> PyResult<String> {
 impl PyQuotaBook {
     #[new]
     fn new() -> Self {
-        PyQuotaBook { inner: QuotaBook::new() }
+        PyQuotaBook {
+            inner: QuotaBook::new(),
+        }
     }
 
     /// Reads a book written by :meth:`to_json`.
@@ -223,7 +229,10 @@ impl PyQuotaBook {
         let e = event
             .cast::<PyQuotaEvent>()
             .map_err(|_| bad_argument("event", "expected a QuotaEvent"))?;
-        Ok(matches!(self.inner.apply(&e.get().inner).map_err(to_py)?, Applied::New))
+        Ok(matches!(
+            self.inner.apply(&e.get().inner).map_err(to_py)?,
+            Applied::New
+        ))
     }
 
     /// The id the next event gets.
@@ -235,7 +244,11 @@ impl PyQuotaBook {
     /// Every subscription's id.
     #[getter]
     fn subscription_ids(&self) -> Vec<String> {
-        self.inner.subscription_ids().into_iter().map(String::from).collect()
+        self.inner
+            .subscription_ids()
+            .into_iter()
+            .map(String::from)
+            .collect()
     }
 
     /// Creates a subscription, sold directly (``reseller=None``) or by a reseller.
@@ -268,7 +281,13 @@ impl PyQuotaBook {
 
     /// Assigns the subscription's admin (staff member).
     #[pyo3(signature = (subscription, *, admin_name, email, now))]
-    fn assign_admin(&mut self, subscription: &Bound<'_, PyAny>, admin_name: &Bound<'_, PyAny>, email: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
+    fn assign_admin(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        admin_name: &Bound<'_, PyAny>,
+        email: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
         let cmd = QuotaCommand::AssignAdmin {
             subscription: s(subscription, "subscription")?,
             admin_name: s(admin_name, "admin_name")?,
@@ -279,7 +298,12 @@ impl PyQuotaBook {
 
     /// Changes the limits (never below what is assigned).
     #[pyo3(signature = (subscription, *, limits, now))]
-    fn change_limits(&mut self, subscription: &Bound<'_, PyAny>, limits: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
+    fn change_limits(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        limits: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
         let cmd = QuotaCommand::ChangeLimits {
             subscription: s(subscription, "subscription")?,
             limits: limits_arg(limits)?,
@@ -289,7 +313,12 @@ impl PyQuotaBook {
 
     /// Enables or disables sync for the subscription.
     #[pyo3(signature = (subscription, *, enabled, now))]
-    fn set_subscription_sync(&mut self, subscription: &Bound<'_, PyAny>, enabled: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
+    fn set_subscription_sync(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        enabled: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
         let cmd = QuotaCommand::SetSubscriptionSync {
             subscription: s(subscription, "subscription")?,
             enabled: bool_arg(enabled, "enabled")?,
@@ -299,7 +328,12 @@ impl PyQuotaBook {
 
     /// Shows or hides the Groups tab.
     #[pyo3(signature = (subscription, *, visible, now))]
-    fn set_groups_tab(&mut self, subscription: &Bound<'_, PyAny>, visible: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
+    fn set_groups_tab(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        visible: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
         let cmd = QuotaCommand::SetGroupsTab {
             subscription: s(subscription, "subscription")?,
             visible: bool_arg(visible, "visible")?,
@@ -324,10 +358,18 @@ impl PyQuotaBook {
             Some(g) if !g.is_none() => Some(u32_arg(g, "group")?),
             _ => None,
         };
-        let licence = match (kind.filter(|k| !k.is_none()), opt_u64(quota_gb, "quota_gb")?) {
+        let licence = match (
+            kind.filter(|k| !k.is_none()),
+            opt_u64(quota_gb, "quota_gb")?,
+        ) {
             (None, None) => None,
             (Some(k), Some(gb)) => Some((kind_arg(k, "kind")?, gb)),
-            _ => return Err(bad_argument("kind", "give both kind and quota_gb for a licence, or neither")),
+            _ => {
+                return Err(bad_argument(
+                    "kind",
+                    "give both kind and quota_gb for a licence, or neither",
+                ))
+            }
         };
         let cmd = QuotaCommand::CreateUser {
             subscription: s(subscription, "subscription")?,
@@ -341,28 +383,58 @@ impl PyQuotaBook {
 
     /// Suspends a user.
     #[pyo3(signature = (subscription, login, *, now))]
-    fn suspend_user(&mut self, subscription: &Bound<'_, PyAny>, login: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
-        let cmd = QuotaCommand::SuspendUser { subscription: s(subscription, "subscription")?, login: s(login, "login")? };
+    fn suspend_user(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        login: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
+        let cmd = QuotaCommand::SuspendUser {
+            subscription: s(subscription, "subscription")?,
+            login: s(login, "login")?,
+        };
         self.run(cmd, now)
     }
 
     /// Activates a suspended user.
     #[pyo3(signature = (subscription, login, *, now))]
-    fn activate_user(&mut self, subscription: &Bound<'_, PyAny>, login: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
-        let cmd = QuotaCommand::ActivateUser { subscription: s(subscription, "subscription")?, login: s(login, "login")? };
+    fn activate_user(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        login: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
+        let cmd = QuotaCommand::ActivateUser {
+            subscription: s(subscription, "subscription")?,
+            login: s(login, "login")?,
+        };
         self.run(cmd, now)
     }
 
     /// Removes a user and their licences.
     #[pyo3(signature = (subscription, login, *, now))]
-    fn remove_user(&mut self, subscription: &Bound<'_, PyAny>, login: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
-        let cmd = QuotaCommand::RemoveUser { subscription: s(subscription, "subscription")?, login: s(login, "login")? };
+    fn remove_user(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        login: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
+        let cmd = QuotaCommand::RemoveUser {
+            subscription: s(subscription, "subscription")?,
+            login: s(login, "login")?,
+        };
         self.run(cmd, now)
     }
 
     /// Enables or disables sync for one user.
     #[pyo3(signature = (subscription, login, *, enabled, now))]
-    fn set_user_sync(&mut self, subscription: &Bound<'_, PyAny>, login: &Bound<'_, PyAny>, enabled: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
+    fn set_user_sync(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        login: &Bound<'_, PyAny>,
+        enabled: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
         let cmd = QuotaCommand::SetUserSync {
             subscription: s(subscription, "subscription")?,
             login: s(login, "login")?,
@@ -373,7 +445,13 @@ impl PyQuotaBook {
 
     /// Moves a user to another group.
     #[pyo3(signature = (subscription, login, *, group, now))]
-    fn move_user(&mut self, subscription: &Bound<'_, PyAny>, login: &Bound<'_, PyAny>, group: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
+    fn move_user(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        login: &Bound<'_, PyAny>,
+        group: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
         let cmd = QuotaCommand::MoveUser {
             subscription: s(subscription, "subscription")?,
             login: s(login, "login")?,
@@ -384,7 +462,14 @@ impl PyQuotaBook {
 
     /// Assigns a licence of ``kind`` with ``quota_gb`` to a user.
     #[pyo3(signature = (subscription, login, *, kind, quota_gb, now))]
-    fn assign_licence(&mut self, subscription: &Bound<'_, PyAny>, login: &Bound<'_, PyAny>, kind: &Bound<'_, PyAny>, quota_gb: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
+    fn assign_licence(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        login: &Bound<'_, PyAny>,
+        kind: &Bound<'_, PyAny>,
+        quota_gb: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
         let cmd = QuotaCommand::AssignLicence {
             subscription: s(subscription, "subscription")?,
             login: s(login, "login")?,
@@ -396,7 +481,13 @@ impl PyQuotaBook {
 
     /// Changes a licence's quota.
     #[pyo3(signature = (subscription, licence, *, quota_gb, now))]
-    fn change_quota(&mut self, subscription: &Bound<'_, PyAny>, licence: &Bound<'_, PyAny>, quota_gb: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
+    fn change_quota(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        licence: &Bound<'_, PyAny>,
+        quota_gb: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
         let cmd = QuotaCommand::ChangeQuota {
             subscription: s(subscription, "subscription")?,
             licence: u64_arg(licence, "licence")?,
@@ -407,7 +498,12 @@ impl PyQuotaBook {
 
     /// Removes a licence.
     #[pyo3(signature = (subscription, licence, *, now))]
-    fn remove_licence(&mut self, subscription: &Bound<'_, PyAny>, licence: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
+    fn remove_licence(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        licence: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
         let cmd = QuotaCommand::RemoveLicence {
             subscription: s(subscription, "subscription")?,
             licence: u64_arg(licence, "licence")?,
@@ -417,7 +513,13 @@ impl PyQuotaBook {
 
     /// Records a licence's used GB.
     #[pyo3(signature = (subscription, licence, *, used_gb, now))]
-    fn record_usage(&mut self, subscription: &Bound<'_, PyAny>, licence: &Bound<'_, PyAny>, used_gb: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
+    fn record_usage(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        licence: &Bound<'_, PyAny>,
+        used_gb: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
         let cmd = QuotaCommand::RecordUsage {
             subscription: s(subscription, "subscription")?,
             licence: u64_arg(licence, "licence")?,
@@ -428,7 +530,13 @@ impl PyQuotaBook {
 
     /// Records whether a licence is activated on a machine.
     #[pyo3(signature = (subscription, licence, *, activated, now))]
-    fn record_activation(&mut self, subscription: &Bound<'_, PyAny>, licence: &Bound<'_, PyAny>, activated: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
+    fn record_activation(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        licence: &Bound<'_, PyAny>,
+        activated: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
         let cmd = QuotaCommand::RecordActivation {
             subscription: s(subscription, "subscription")?,
             licence: u64_arg(licence, "licence")?,
@@ -439,14 +547,28 @@ impl PyQuotaBook {
 
     /// Creates a user group (direct sales only).
     #[pyo3(signature = (subscription, name, *, now))]
-    fn create_group(&mut self, subscription: &Bound<'_, PyAny>, name: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
-        let cmd = QuotaCommand::CreateGroup { subscription: s(subscription, "subscription")?, name: s(name, "name")? };
+    fn create_group(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        name: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
+        let cmd = QuotaCommand::CreateGroup {
+            subscription: s(subscription, "subscription")?,
+            name: s(name, "name")?,
+        };
         self.run(cmd, now)
     }
 
     /// Renames a group.
     #[pyo3(signature = (subscription, group, *, name, now))]
-    fn rename_group(&mut self, subscription: &Bound<'_, PyAny>, group: &Bound<'_, PyAny>, name: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
+    fn rename_group(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        group: &Bound<'_, PyAny>,
+        name: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
         let cmd = QuotaCommand::RenameGroup {
             subscription: s(subscription, "subscription")?,
             group: u32_arg(group, "group")?,
@@ -457,45 +579,76 @@ impl PyQuotaBook {
 
     /// Deletes an empty group.
     #[pyo3(signature = (subscription, group, *, now))]
-    fn delete_group(&mut self, subscription: &Bound<'_, PyAny>, group: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
-        let cmd = QuotaCommand::DeleteGroup { subscription: s(subscription, "subscription")?, group: u32_arg(group, "group")? };
+    fn delete_group(
+        &mut self,
+        subscription: &Bound<'_, PyAny>,
+        group: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
+        let cmd = QuotaCommand::DeleteGroup {
+            subscription: s(subscription, "subscription")?,
+            group: u32_arg(group, "group")?,
+        };
         self.run(cmd, now)
     }
 
     /// Recomputes the counters from the licences (the panel's Refresh).
     #[pyo3(signature = (subscription, *, now))]
     fn refresh(&mut self, subscription: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
-        let cmd = QuotaCommand::Refresh { subscription: s(subscription, "subscription")? };
+        let cmd = QuotaCommand::Refresh {
+            subscription: s(subscription, "subscription")?,
+        };
         self.run(cmd, now)
     }
 
     /// Registers a reseller (partner).
     #[pyo3(signature = (reseller, *, name, email, now))]
-    fn register_reseller(&mut self, reseller: &Bound<'_, PyAny>, name: &Bound<'_, PyAny>, email: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
-        let cmd = QuotaCommand::RegisterReseller { reseller: s(reseller, "reseller")?, name: s(name, "name")?, email: s(email, "email")? };
+    fn register_reseller(
+        &mut self,
+        reseller: &Bound<'_, PyAny>,
+        name: &Bound<'_, PyAny>,
+        email: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> Events {
+        let cmd = QuotaCommand::RegisterReseller {
+            reseller: s(reseller, "reseller")?,
+            name: s(name, "name")?,
+            email: s(email, "email")?,
+        };
         self.run(cmd, now)
     }
 
     /// A reseller cancels its own subscription: its customers' subscriptions stop.
     #[pyo3(signature = (reseller, *, now))]
     fn cancel_reseller(&mut self, reseller: &Bound<'_, PyAny>, now: &Bound<'_, PyAny>) -> Events {
-        let cmd = QuotaCommand::CancelReseller { reseller: s(reseller, "reseller")? };
+        let cmd = QuotaCommand::CancelReseller {
+            reseller: s(reseller, "reseller")?,
+        };
         self.run(cmd, now)
     }
 
     /// The customer's Account tab.
     fn account_view(&self, subscription: &Bound<'_, PyAny>) -> PyResult<PyAccountView> {
-        self.inner.account_view(&crate::errors::text(subscription, "subscription")?).map(Into::into).map_err(to_py)
+        self.inner
+            .account_view(&crate::errors::text(subscription, "subscription")?)
+            .map(Into::into)
+            .map_err(to_py)
     }
 
     /// The reseller's customers with percentages.
     fn reseller_view(&self, reseller: &Bound<'_, PyAny>) -> PyResult<PyResellerView> {
-        self.inner.reseller_view(&crate::errors::text(reseller, "reseller")?).map(Into::into).map_err(to_py)
+        self.inner
+            .reseller_view(&crate::errors::text(reseller, "reseller")?)
+            .map(Into::into)
+            .map_err(to_py)
     }
 
     /// Counters recomputed from the licences, with any drift (changes nothing).
     fn refresh_report(&self, subscription: &Bound<'_, PyAny>) -> PyResult<PyRefreshReport> {
-        self.inner.refresh_report(&crate::errors::text(subscription, "subscription")?).map(Into::into).map_err(to_py)
+        self.inner
+            .refresh_report(&crate::errors::text(subscription, "subscription")?)
+            .map(Into::into)
+            .map_err(to_py)
     }
 
     fn __repr__(&self) -> String {

@@ -11,7 +11,9 @@ use keyledger::billing::{
     BillingDetail, BillingRule, EditionCount, Explanation, KeyRow, KeyTable, Month, PriceList,
     PricedLine, Rounding, TrendMonth, TrendPoint, Trends,
 };
-use keyledger::billing::{BillingDiff, DoubleBilling, DoubleBillingRow, KeyChange, LineChange, Recomputed};
+use keyledger::billing::{
+    BillingDiff, DoubleBilling, DoubleBillingRow, KeyChange, LineChange, Recomputed,
+};
 use keyledger::lifecycle::LicenceHistory;
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
@@ -29,7 +31,9 @@ impl PyBillingRule {
     /// Billed if billable on any day of the month (the default).
     #[staticmethod]
     fn any_day() -> Self {
-        PyBillingRule { inner: BillingRule::AnyDay }
+        PyBillingRule {
+            inner: BillingRule::AnyDay,
+        }
     }
     /// Billed if billable on more than ``days`` days of the month.
     #[staticmethod]
@@ -41,22 +45,30 @@ impl PyBillingRule {
     /// StorageCraft's rule (the core's preset).
     #[staticmethod]
     fn storagecraft() -> Self {
-        PyBillingRule { inner: BillingRule::STORAGECRAFT }
+        PyBillingRule {
+            inner: BillingRule::STORAGECRAFT,
+        }
     }
     /// Billed for the fraction of the month's days it was billable.
     #[staticmethod]
     fn prorated() -> Self {
-        PyBillingRule { inner: BillingRule::Prorated }
+        PyBillingRule {
+            inner: BillingRule::Prorated,
+        }
     }
     /// Billed if billable on the month's last day.
     #[staticmethod]
     fn end_of_month() -> Self {
-        PyBillingRule { inner: BillingRule::EndOfMonth }
+        PyBillingRule {
+            inner: BillingRule::EndOfMonth,
+        }
     }
     /// The peak of licences billable at once.
     #[staticmethod]
     fn peak() -> Self {
-        PyBillingRule { inner: BillingRule::Peak }
+        PyBillingRule {
+            inner: BillingRule::Peak,
+        }
     }
     /// What the rule means, in words.
     fn describe(&self) -> String {
@@ -79,7 +91,12 @@ fn rule_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<BillingRule> {
         Some(o) => o
             .cast::<PyBillingRule>()
             .map(|r| r.get().inner)
-            .map_err(|_| bad_argument("rule", "expected a BillingRule (e.g. BillingRule.storagecraft())")),
+            .map_err(|_| {
+                bad_argument(
+                    "rule",
+                    "expected a BillingRule (e.g. BillingRule.storagecraft())",
+                )
+            }),
     }
 }
 
@@ -118,7 +135,8 @@ impl PyPriceList {
         rounding: Option<&Bound<'_, PyAny>>,
         scale: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let mut p = PriceList::new(&crate::errors::text(currency, "currency")?, rule_arg(rule)?).map_err(to_py)?;
+        let mut p = PriceList::new(&crate::errors::text(currency, "currency")?, rule_arg(rule)?)
+            .map_err(to_py)?;
         if let Some(r) = rounding.filter(|r| !r.is_none()) {
             p.rounding = r
                 .cast::<PyRounding>()
@@ -168,7 +186,9 @@ impl PyPriceList {
     }
     #[getter]
     fn rule(&self) -> PyBillingRule {
-        PyBillingRule { inner: self.inner.rule }
+        PyBillingRule {
+            inner: self.inner.rule,
+        }
     }
     #[getter]
     fn rounding(&self) -> PyRounding {
@@ -180,7 +200,11 @@ impl PyPriceList {
     }
     /// The monthly price of a product's edition (None: no price).
     #[pyo3(signature = (product, edition=None))]
-    fn price_of(&self, product: &Bound<'_, PyAny>, edition: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Decimal>> {
+    fn price_of(
+        &self,
+        product: &Bound<'_, PyAny>,
+        edition: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<Decimal>> {
         let product = product_arg(product)?;
         let edition = crate::errors::opt_text(edition, "edition")?;
         Ok(self.inner.price_of(product, edition.as_deref()))
@@ -230,12 +254,19 @@ fn histories_arg(obj: &Bound<'_, PyAny>) -> PyResult<Vec<LicenceHistory>> {
     items(obj, "histories", |x| {
         x.cast::<PyLicenceHistory>()
             .map(|h| h.get().inner.clone())
-            .map_err(|_| bad_argument("histories", "expected LicenceHistory items (Ledger.licence_histories)"))
+            .map_err(|_| {
+                bad_argument(
+                    "histories",
+                    "expected LicenceHistory items (Ledger.licence_histories)",
+                )
+            })
     })
 }
 
 fn month_arg(obj: &Bound<'_, PyAny>, argument: &str) -> PyResult<Month> {
-    crate::errors::text(obj, argument)?.parse::<Month>().map_err(to_py)
+    crate::errors::text(obj, argument)?
+        .parse::<Month>()
+        .map_err(to_py)
 }
 
 fn date_arg(obj: &Bound<'_, PyAny>, argument: &str) -> PyResult<NaiveDate> {
@@ -501,9 +532,15 @@ fn double_billing(
     catalog: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyDoubleBilling> {
     let c = catalog_ref(catalog, "catalog")?;
-    DoubleBilling::build(&histories_arg(histories)?, &c, month_arg(month, "month")?, &zone_arg(zone)?, &prices_arg(prices)?)
-        .map(Into::into)
-        .map_err(to_py)
+    DoubleBilling::build(
+        &histories_arg(histories)?,
+        &c,
+        month_arg(month, "month")?,
+        &zone_arg(zone)?,
+        &prices_arg(prices)?,
+    )
+    .map(Into::into)
+    .map_err(to_py)
 }
 
 document!(PyExplanation(Explanation) as "Explanation", "Which days of a month counted for one licence, and why." {
@@ -533,9 +570,15 @@ fn billing_detail(
     catalog: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyBillingDetail> {
     let c = catalog_ref(catalog, "catalog")?;
-    BillingDetail::build(&histories_arg(histories)?, &c, month_arg(month, "month")?, &zone_arg(zone)?, &prices_arg(prices)?)
-        .map(Into::into)
-        .map_err(to_py)
+    BillingDetail::build(
+        &histories_arg(histories)?,
+        &c,
+        month_arg(month, "month")?,
+        &zone_arg(zone)?,
+        &prices_arg(prices)?,
+    )
+    .map(Into::into)
+    .map_err(to_py)
 }
 
 /// Recomputes a reported month after late events: the new report and what changed.
@@ -609,9 +652,15 @@ fn trends(
     catalog: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyTrends> {
     let c = catalog_ref(catalog, "catalog")?;
-    Trends::build(&histories_arg(histories)?, &c, month_arg(last, "last")?, &zone_arg(zone)?, rule_arg(rule)?)
-        .map(Into::into)
-        .map_err(to_py)
+    Trends::build(
+        &histories_arg(histories)?,
+        &c,
+        month_arg(last, "last")?,
+        &zone_arg(zone)?,
+        rule_arg(rule)?,
+    )
+    .map(Into::into)
+    .map_err(to_py)
 }
 
 /// Which days of ``month`` counted for one licence, and why.
@@ -628,9 +677,15 @@ fn explain(
         .cast::<PyLicenceHistory>()
         .map_err(|_| bad_argument("history", "expected a LicenceHistory"))?;
     let c = catalog_ref(catalog, "catalog")?;
-    billing::explain(&h.get().inner, &c, month_arg(month, "month")?, &zone_arg(zone)?, rule_arg(rule)?)
-        .map(Into::into)
-        .map_err(to_py)
+    billing::explain(
+        &h.get().inner,
+        &c,
+        month_arg(month, "month")?,
+        &zone_arg(zone)?,
+        rule_arg(rule)?,
+    )
+    .map(Into::into)
+    .map_err(to_py)
 }
 
 pub(crate) const STUBS: &[&str] = &[
