@@ -74,6 +74,7 @@ impl PyBillingRule {
     fn describe(&self) -> String {
         self.inner.describe()
     }
+    #[allow(clippy::wrong_self_convention)]
     fn to_json(&self) -> PyResult<String> {
         crate::errors::to_json_text(&self.inner)
     }
