@@ -53,17 +53,17 @@ def main() -> None:
     end = day(61) + timedelta(hours=12)
     print(f"\n== Key status on {end:%Y-%m-%d %H:%M} UTC ==")
     for s in ledger.statuses(end):
-        place = s["account"] + (f" / {s['site']}" if s["site"] else "")
-        print(f"{s['key']}  {s['product']:<22} {place:<18} {s['state']:<21} {s['detail']}")
+        place = s.account + (f" / {s.site}" if s.site else "")
+        print(f"{s.key}  {s.product:<22} {place:<18} {s.state.value:<21} {s.detail}")
 
     print(f"\n== Activation history of {par} ==")
     for h in ledger.history(par, end):
-        print(f"  {h['at']:%Y-%m-%d %H:%M}  {h['kind']:<24} {h['machine'] or ''}")
+        print(f"  {h.at:%Y-%m-%d %H:%M}  {h.kind.value:<24} {h.machine or ''}")
 
     print("\n== Name consistency ==")
     names = ledger.name_consistency()
-    for m in names["msp_mismatches"] + names["customer_mismatches"]:
-        print(f"  {m['key']} {m['machine']}: {m['found']!r} (expected {m['expected']!r})")
+    for m in names.msp_mismatches + names.customer_mismatches:
+        print(f"  {m.key} {m.machine}: {m.found!r} (expected {m.expected!r})")
 
     print("\n== Checking keys ==")
     forged = kl.Issuer(b"someone else's secret, 32 bytes.").generate(kl.SHADOWPROTECT_MSP, 7)
@@ -72,15 +72,29 @@ def main() -> None:
         c = ledger.validate(issuer, text, end)
         print(f"  {label:<15} {text:<20} {c.code:<22} {c.detail}")
 
-    prices = kl.PriceList.storagecraft("USD")
+    prices = kl.PriceList("USD", kl.BillingRule.storagecraft())
     prices.set_price(kl.SHADOWPROTECT_MSP, "Server", Decimal("25.00"))
     prices.set_price(kl.SHADOWPROTECT_MSP, "SBS", Decimal("18.00"))
     prices.set_price(kl.SHADOWPROTECT_MSP, "Desktop", Decimal("6.00"))
     prices.set_price(kl.IMAGEMANAGER, None, Decimal("12.50"))
+    print("\n== ImageManager job licences ==")
+    for n in range(3):
+        ledger.start_job(im, "ShadowStream", f"replicate-{n}", "contoso-im", now=day(40))
+    ledger.start_job(im, "HeadStart Restore", "hsr-fs01", "ber-fs01", now=day(40))
+    for use in ledger.status(im, end).jobs:
+        print(f"  {use.job_type:<18} {use.in_use:>2} / {use.licences} in use")
+
     report = kl.billing_detail(ledger.licence_histories(end), "2026-10", prices)
     print()
     print(report)
-    assert report.total == sum((line["amount"] for line in report.to_dict()["lines"]), Decimal(0))
+
+    # The seed: deactivate legacy ShadowProtect licences you upgrade to SP MSP, "to prevent double billing".
+    (old,) = ledger.generate_keys(issuer, kl.LEGACY_SHADOWPROTECT, 1, kl.account(0), now=T0)
+    ledger.set_legacy_status(old, True, now=T0)
+    ledger.set_legacy_machine(old, "hq-backup", now=T0)
+    print()
+    print(kl.double_billing(ledger.licence_histories(end), "2026-10", prices))
+    assert report.total == sum((line.amount for line in report.lines), Decimal(0))
 
 
 if __name__ == "__main__":

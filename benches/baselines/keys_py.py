@@ -80,17 +80,19 @@ def main() -> None:
     assert all(verify(k, keyed) for k in keys), "baseline disagrees with keyledger on genuine keys"
     assert not any(verify(k, keyed) for k in forged), "baseline accepts forged keys"
 
-    t = time.perf_counter()
-    ok = sum(verify(k, keyed) for k in keys)
-    py = (time.perf_counter() - t) / n * 1e9
+    def best(f):  # best of 3 (the machine is shared), ns per key
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            out = f()
+            times.append(time.perf_counter() - t)
+        return min(times) / n * 1e9, out
+
+    py, ok = best(lambda: sum(verify(k, keyed) for k in keys))
     assert ok == n
-    t = time.perf_counter()
-    codes = issuer.verify_many(keys)
-    rs = (time.perf_counter() - t) / n * 1e9
+    rs, codes = best(lambda: issuer.verify_many(keys))
     assert codes.count("ok") == n
-    t = time.perf_counter()
-    checks = issuer.check_many(keys)
-    rs_full = (time.perf_counter() - t) / n * 1e9
+    rs_full, checks = best(lambda: issuer.check_many(keys))
     assert all(c.usable for c in checks)
     print(f"pure Python (stdlib hmac):      {py:8.0f} ns/key")
     print(f"keyledger Issuer.verify_many:   {rs:8.0f} ns/key   ({py / rs:.1f}x the baseline)")

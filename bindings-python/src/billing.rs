@@ -1,150 +1,13 @@
-//! Billing: Billing Detail, recomputation, Activation Report, trends, explanations, bulk path.
+//! Billing: the bulk path over numpy columns (engineer "billing" moves it to `bulk.rs`; the
+//! reports are in `reports.rs`).
 
 use crate::errors::{bad_argument, from_json, policy_arg, to_json, to_py};
-use crate::key::catalog_arg;
-use chrono::NaiveDate;
-use keyledger::billing::{
-    self, bulk, ActivationReport, ActivationSortKey, BillingDetail, BillingRule, Month, PriceList,
-    Trends,
-};
-use keyledger::catalog::ProductId;
-use keyledger::lifecycle::LicenceHistory;
+use keyledger::billing::{bulk, BillingRule, Month};
 use numpy::PyReadonlyArray1;
 use pyo3::prelude::*;
-use serde_json::json;
 
 fn month_arg(text: &str) -> PyResult<Month> {
     text.parse::<Month>().map_err(to_py)
-}
-
-fn date_arg(argument: &str, text: &str) -> PyResult<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|e| bad_argument(argument, format!("{text:?} is not a YYYY-MM-DD date ({e})")))
-}
-
-fn histories_arg(text: &str) -> PyResult<Vec<LicenceHistory>> {
-    from_json("histories", text)
-}
-
-/// Billing Detail: JSON `{report, text, csv}`.
-#[pyfunction]
-fn billing_detail(
-    histories: &str,
-    catalog: Option<&str>,
-    month: &str,
-    zone: &str,
-    prices: &str,
-) -> PyResult<String> {
-    let prices: PriceList = from_json("prices", prices)?;
-    let r = BillingDetail::build(
-        &histories_arg(histories)?,
-        &catalog_arg(catalog)?,
-        month_arg(month)?,
-        zone,
-        &prices,
-    )
-    .map_err(to_py)?;
-    let csv = r.to_csv().map_err(to_py)?;
-    to_json(&json!({ "report": r, "text": r.to_string(), "csv": csv }))
-}
-
-/// Recomputes an earlier Billing Detail (JSON) from new histories: JSON `{report, diff}`.
-#[pyfunction]
-fn recompute(
-    earlier: &str,
-    histories: &str,
-    catalog: Option<&str>,
-    prices: &str,
-) -> PyResult<String> {
-    let earlier: BillingDetail = from_json("earlier", earlier)?;
-    let prices: PriceList = from_json("prices", prices)?;
-    let r = earlier
-        .recompute(&histories_arg(histories)?, &catalog_arg(catalog)?, &prices)
-        .map_err(to_py)?;
-    to_json(&r)
-}
-
-/// Activation Report: JSON `{report, csv}`.
-#[pyfunction]
-#[pyo3(signature = (histories, catalog, start, end, zone, products, sort))]
-fn activation_report(
-    histories: &str,
-    catalog: Option<&str>,
-    start: &str,
-    end: &str,
-    zone: &str,
-    products: Vec<u32>,
-    sort: &str,
-) -> PyResult<String> {
-    let products = products
-        .into_iter()
-        .map(|p| ProductId::new(p).map_err(to_py))
-        .collect::<PyResult<Vec<_>>>()?;
-    let sort: Vec<ActivationSortKey> = from_json("sort", sort)?;
-    let r = ActivationReport::build(
-        &histories_arg(histories)?,
-        &catalog_arg(catalog)?,
-        date_arg("start", start)?,
-        date_arg("end", end)?,
-        zone,
-        &products,
-        &sort,
-    )
-    .map_err(to_py)?;
-    let csv = r.to_csv().map_err(to_py)?;
-    to_json(&json!({ "report": r, "csv": csv }))
-}
-
-/// Twelve-month trends ending at `last`: JSON `{trends, csv}`.
-#[pyfunction]
-fn trends(
-    histories: &str,
-    catalog: Option<&str>,
-    last: &str,
-    zone: &str,
-    rule: &str,
-) -> PyResult<String> {
-    let rule: BillingRule = from_json("rule", rule)?;
-    let t = Trends::build(
-        &histories_arg(histories)?,
-        &catalog_arg(catalog)?,
-        month_arg(last)?,
-        zone,
-        rule,
-    )
-    .map_err(to_py)?;
-    let csv = t.to_csv().map_err(to_py)?;
-    to_json(&json!({ "trends": t, "csv": csv }))
-}
-
-/// Why one licence is (not) billed in a month: JSON Explanation.
-#[pyfunction]
-fn explain(
-    history: &str,
-    catalog: Option<&str>,
-    month: &str,
-    zone: &str,
-    rule: &str,
-) -> PyResult<String> {
-    let history: LicenceHistory = from_json("history", history)?;
-    let rule: BillingRule = from_json("rule", rule)?;
-    let e = billing::explain(
-        &history,
-        &catalog_arg(catalog)?,
-        month_arg(month)?,
-        zone,
-        rule,
-    )
-    .map_err(to_py)?;
-    to_json(&e)
-}
-
-/// Checks a price list (JSON) and returns it normalised.
-#[pyfunction]
-fn validate_prices(prices: &str) -> PyResult<String> {
-    let p: PriceList = from_json("prices", prices)?;
-    p.validate().map_err(to_py)?;
-    to_json(&p)
 }
 
 fn slice<'a, T: numpy::Element>(
@@ -250,12 +113,6 @@ impl<'py> From<ColumnTuple<'py>> for Columns<'py> {
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(billing_detail, m)?)?;
-    m.add_function(wrap_pyfunction!(recompute, m)?)?;
-    m.add_function(wrap_pyfunction!(activation_report, m)?)?;
-    m.add_function(wrap_pyfunction!(trends, m)?)?;
-    m.add_function(wrap_pyfunction!(explain, m)?)?;
-    m.add_function(wrap_pyfunction!(validate_prices, m)?)?;
     m.add_function(wrap_pyfunction!(bulk_bill, m)?)?;
     m.add_function(wrap_pyfunction!(bulk_any_day_counts, m)?)?;
     Ok(())

@@ -1,19 +1,41 @@
-//! The native module `keyledger._keyledger`: a thin layer over the core crate.
+//! The native module `keyledger._keyledger`: typed native classes over the core crate.
 //!
-//! Values cross the boundary as JSON text in the core's serde shape (the Python package turns them
-//! into typed objects, `datetime` and `Decimal`); instants cross as RFC 3339 strings. Every error is
-//! raised through `keyledger._errors.from_native(code, message, fields_json)`, which builds the
-//! right subclass of `KeyledgerError`. No Rust panic can reach Python: every path returns a
-//! typed error.
+//! Every document a user reads is a frozen native class with a getter per field (instants as aware
+//! `datetime`, money as `Decimal`, enums as native enum classes); commands are methods with
+//! keyword arguments. No JSON text crosses the boundary except `to_json` / `from_json` (storage).
+//! Every error is a `KeyledgerError` subclass built by `keyledger._errors.from_native`; every
+//! argument is read by name in `errors.rs`, so no `TypeError`, `OverflowError` or
+//! `UnicodeEncodeError` escapes. No Rust panic can reach Python: every path returns a typed error.
 #![forbid(unsafe_code)]
 
+mod doc;
+
+mod arrow;
 mod billing;
 mod errors;
 mod key;
 mod ledger;
 mod quota;
+mod reports;
 
 use pyo3::prelude::*;
+
+/// The generated part of `keyledger/__init__.pyi`: one stub per native document and enum
+/// (checked by `bindings-python/stubs.py --check` in the test command).
+#[pyfunction]
+fn _stubs() -> String {
+    let mut out = String::new();
+    for s in key::STUBS
+        .iter()
+        .chain(ledger::STUBS)
+        .chain(reports::STUBS)
+        .chain(quota::STUBS)
+    {
+        out.push_str(s);
+        out.push('\n');
+    }
+    out
+}
 
 /// The native module. Use the `keyledger` package, not this module.
 #[pymodule]
@@ -22,6 +44,8 @@ fn _keyledger(m: &Bound<'_, PyModule>) -> PyResult<()> {
     key::register(m)?;
     ledger::register(m)?;
     billing::register(m)?;
+    reports::register(m)?;
     quota::register(m)?;
+    m.add_function(wrap_pyfunction!(_stubs, m)?)?;
     Ok(())
 }

@@ -121,7 +121,9 @@ def test_check_many_and_verify_many(issuer):
     keys = [str(k) for k in issuer.generate_batch(1, 1, 5)] + ["nope", ""]
     checks = issuer.check_many(keys)
     assert [c.usable for c in checks] == [True] * 5 + [False, False]
-    assert checks[0].to_dict()["code"] == "ok"
+    assert checks[0].to_dict()["code"] == "ok" and checks[0].code == "ok"
+    assert checks[0].key == kl.parse_key(keys[0]) and checks[0].serial == 1
+    assert issuer.check_many(iter(keys[:2]))[1].key == kl.parse_key(keys[1])
     assert issuer.verify_many(keys) == ["ok"] * 5 + ["key.malformed"] * 2
 
 
@@ -142,14 +144,16 @@ def test_catalog():
     assert [p.name for p in c.products] == [
         "ShadowProtect for MSP", "ImageManager", "Legacy ShadowProtect", "Legacy ImageManager",
     ]
-    assert c.get(2).job_licences[0]["count"] == 50
-    custom = kl.Catalog([kl.Product(9, "Vault", "Vault", "msp", "subscription")])
+    assert c.get(2).job_licences[0].count == 50
+    custom = kl.Catalog([kl.Product(9, "Vault", "Vault", kl.LicenceType.MSP, kl.Licensing.SUBSCRIPTION)])
     assert kl.check_key(str(kl.Issuer(SECRET).generate(9, 1)), custom).product == "Vault"
     with pytest.raises(kl.CatalogError) as e:
-        kl.Catalog([kl.Product(9, "A", "A", "msp", "subscription"), kl.Product(9, "B", "B", "msp", "subscription")])
+        kl.Catalog([kl.Product(9, "A", "A", kl.LicenceType.MSP, kl.Licensing.SUBSCRIPTION), kl.Product(9, "B", "B", kl.LicenceType.MSP, kl.Licensing.SUBSCRIPTION)])
     assert e.value.code == "catalog.duplicate_product"
-    with pytest.raises(kl.ArgumentError, match="out of range"):
-        kl.Catalog([kl.Product(64, "Z", "Z", "msp", "subscription")])
+    with pytest.raises(kl.CatalogError, match="out of range"):
+        kl.Product(64, "Z", "Z", kl.LicenceType.MSP, kl.Licensing.SUBSCRIPTION)
+    again = kl.Catalog.from_json(custom.to_json())
+    assert [p.name for p in again.products] == ["Vault"] and again.products[0].licensing is kl.Licensing.SUBSCRIPTION
 
 
 def test_wrong_argument_types_are_argument_errors(issuer):
@@ -160,6 +164,12 @@ def test_wrong_argument_types_are_argument_errors(issuer):
         lambda: issuer.generate(1, 2**40),
         lambda: kl.Issuer("not bytes"),
         lambda: issuer.check_many([1, 2]),
+        lambda: issuer.check_many("not a list"),
+        lambda: issuer.verify_many([None]),
+        lambda: issuer.generate(1.0, 1),
+        lambda: issuer.generate(True, 1),
+        lambda: kl.check_key(b"bytes"),
+        lambda: kl.check_key("x", catalog="not a catalog"),
     ):
         with pytest.raises(kl.ArgumentError) as e:
             call()
@@ -198,3 +208,25 @@ def test_generate_format_parse_round_trips(product, serial, lower, strip):
         text = text.replace("-", "")
     assert kl.parse_key(text) == key
     assert i.verify(text).serial == serial
+
+
+@pytest.mark.parametrize("text, position", [("ABCD-EFGH-JKMN-PQR\ud800", 19), ("\udfff", 1), ("AB\ud83dCD", 3)])
+def test_lone_surrogates_are_malformed_characters_at_their_position(issuer, text, position):
+    """A lone surrogate cannot be UTF-8 text: the key check reports it as the malformed character it is."""
+    for call in (kl.parse_key, issuer.verify, kl.ProductKey.parse):
+        with pytest.raises(kl.MalformedKeyError) as e:
+            call(text)
+        if len(text) > 1:
+            assert (e.value.position, e.value.character) == (position, text[position - 1])
+    check = kl.check_key(text)
+    assert check.code == "key.malformed" and not check.usable
+    assert issuer.verify_many([text]) == ["key.malformed"]
+    assert issuer.check_many([text])[0].code == "key.malformed"
+
+
+def test_product_keys_are_values(issuer):
+    a, b = issuer.generate(1, 1), issuer.generate(1, 2)
+    assert a < b and a != b and a == kl.parse_key(str(a)) and hash(a) == hash(kl.parse_key(str(a)))
+    assert pickle.loads(pickle.dumps(a)) == a
+    assert a.to_dict() == {"key": str(a), "version": 1, "secret_id": 0, "product": 1, "serial": 1}
+    assert repr(a) == f"ProductKey('{a}')"
