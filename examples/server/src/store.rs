@@ -1,0 +1,320 @@
+//! SQLite storage: the event log (one row per event, per MSP), snapshots, MSPs, idempotency
+//! records, and the server's secrets. WAL mode with `synchronous=FULL`: a commit is durable when
+//! it returns (one fsync of the WAL per transaction, so one per batch).
+
+use crate::world::{self, Msp, Resp, World};
+use keyledger::licence::offline::CertificateIssuer;
+use keyledger::licence::{Ledger, LedgerEvent};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::path::Path;
+
+/// Errors of the storage layer (reported as text; the server stops on them).
+pub type StoreResult<T> = Result<T, String>;
+
+fn err<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> String {
+    move |e| format!("{what}: {e}")
+}
+
+/// Opens (and creates) the database with the server's pragmas and tables.
+pub fn open(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path).map_err(err("open"))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL;
+         PRAGMA synchronous=FULL;
+         PRAGMA busy_timeout=5000;
+         CREATE TABLE IF NOT EXISTS config (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+         CREATE TABLE IF NOT EXISTS msps (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+             token_hash BLOB NOT NULL UNIQUE, issuer_secret BLOB NOT NULL);
+         CREATE TABLE IF NOT EXISTS events (msp INTEGER NOT NULL, id INTEGER NOT NULL,
+             body TEXT NOT NULL, PRIMARY KEY (msp, id)) WITHOUT ROWID;
+         CREATE TABLE IF NOT EXISTS snapshots (msp INTEGER PRIMARY KEY, next_event INTEGER NOT NULL,
+             body TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS requests (scope TEXT NOT NULL, rid TEXT NOT NULL,
+             status INTEGER NOT NULL, content_type TEXT NOT NULL, body TEXT NOT NULL,
+             PRIMARY KEY (scope, rid)) WITHOUT ROWID;",
+    )
+    .map_err(err("schema"))?;
+    Ok(conn)
+}
+
+/// 32 random bytes from the operating system.
+pub fn random32() -> StoreResult<[u8; 32]> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(err("getrandom"))?;
+    Ok(b)
+}
+
+/// A secret from the config table, made on first use.
+pub fn secret(conn: &Connection, name: &str) -> StoreResult<[u8; 32]> {
+    let found: Option<Vec<u8>> = conn
+        .query_row("SELECT value FROM config WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(err("config"))?;
+    if let Some(v) = found {
+        return v
+            .try_into()
+            .map_err(|_| format!("config {name} is not 32 bytes"));
+    }
+    let s = random32()?;
+    conn.execute(
+        "INSERT INTO config (name, value) VALUES (?1, ?2)",
+        params![name, s.to_vec()],
+    )
+    .map_err(err("config"))?;
+    Ok(s)
+}
+
+/// SHA-256 of a token's text.
+pub fn hash_token(token: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).into()
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Creates an MSP with a fresh random console token; returns (row id, token). The token is shown
+/// once; only its SHA-256 is stored.
+pub fn create_msp(conn: &Connection, name: &str) -> StoreResult<(i64, String)> {
+    let token = hex(&random32()?);
+    let secret = random32()?;
+    conn.execute(
+        "INSERT INTO msps (name, token_hash, issuer_secret) VALUES (?1, ?2, ?3)",
+        params![name, hash_token(&token).to_vec(), secret.to_vec()],
+    )
+    .map_err(err("create msp"))?;
+    Ok((conn.last_insert_rowid(), token))
+}
+
+/// Appends events (one row each) inside the caller's transaction.
+pub fn insert_events(tx: &Transaction<'_>, events: &[(i64, LedgerEvent)]) -> StoreResult<()> {
+    let mut st = tx
+        .prepare_cached("INSERT INTO events (msp, id, body) VALUES (?1, ?2, ?3)")
+        .map_err(err("prepare"))?;
+    for (msp, e) in events {
+        let body = serde_json::to_string(e).map_err(err("event json"))?;
+        st.execute(params![msp, e.id as i64, body])
+            .map_err(err("insert event"))?;
+    }
+    Ok(())
+}
+
+/// A stored answer for a request id.
+pub fn find_request(tx: &Transaction<'_>, scope: &str, rid: &str) -> StoreResult<Option<Resp>> {
+    let mut st = tx
+        .prepare_cached(
+            "SELECT status, content_type, body FROM requests WHERE scope = ?1 AND rid = ?2",
+        )
+        .map_err(err("prepare"))?;
+    st.query_row(params![scope, rid], |r| {
+        let ct: String = r.get(1)?;
+        Ok(Resp {
+            status: r.get::<_, i64>(0)? as u16,
+            content_type: if ct.starts_with("text/csv") {
+                "text/csv; charset=utf-8"
+            } else {
+                "application/json"
+            },
+            body: r.get(2)?,
+        })
+    })
+    .optional()
+    .map_err(err("find request"))
+}
+
+/// Stores the answer for a request id.
+pub fn insert_request(tx: &Transaction<'_>, scope: &str, rid: &str, r: &Resp) -> StoreResult<()> {
+    let mut st = tx
+        .prepare_cached(
+            "INSERT INTO requests (scope, rid, status, content_type, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(err("prepare"))?;
+    st.execute(params![scope, rid, r.status as i64, r.content_type, r.body])
+        .map_err(err("insert request"))?;
+    Ok(())
+}
+
+/// Writes a snapshot of one MSP's ledger (replacing the previous one) inside the caller's
+/// transaction: it becomes visible atomically with the events of the same batch.
+pub fn write_snapshot(
+    tx: &Transaction<'_>,
+    msp: i64,
+    next_event: u64,
+    body: &str,
+) -> StoreResult<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO snapshots (msp, next_event, body) VALUES (?1, ?2, ?3)",
+        params![msp, next_event as i64, body],
+    )
+    .map_err(err("snapshot"))?;
+    Ok(())
+}
+
+/// Applies the stored events of an MSP from `from` on.
+fn apply_tail(conn: &Connection, msp: i64, from: u64, ledger: &mut Ledger) -> StoreResult<usize> {
+    let mut st = conn
+        .prepare("SELECT body FROM events WHERE msp = ?1 AND id >= ?2 ORDER BY id")
+        .map_err(err("prepare"))?;
+    let mut rows = st.query(params![msp, from as i64]).map_err(err("events"))?;
+    let mut n = 0;
+    while let Some(row) = rows.next().map_err(err("events"))? {
+        let body: String = row.get(0).map_err(err("events"))?;
+        let e: LedgerEvent = serde_json::from_str(&body).map_err(err("event json"))?;
+        ledger
+            .apply(&e)
+            .map_err(|x| format!("event {} of msp {msp}: {x}", e.id))?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// How a ledger is loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Load {
+    /// Latest snapshot plus the tail of the log (start-up).
+    SnapshotAndTail,
+    /// The whole log from event 0 (the check that the snapshot equals the log).
+    FullReplay,
+}
+
+/// Loads one MSP's ledger.
+pub fn load_ledger(conn: &Connection, msp: i64, how: Load) -> StoreResult<(Ledger, usize)> {
+    let snap: Option<(i64, String)> = if how == Load::SnapshotAndTail {
+        conn.query_row(
+            "SELECT next_event, body FROM snapshots WHERE msp = ?1",
+            [msp],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(err("snapshot"))?
+    } else {
+        None
+    };
+    let t = std::time::Instant::now();
+    let (mut ledger, from) = match snap {
+        Some((next, body)) => (
+            Ledger::from_json(&body).map_err(err("snapshot json"))?,
+            next as u64,
+        ),
+        None => (world::new_ledger(), 0),
+    };
+    if std::env::var_os("KEYLEDGER_TIMINGS").is_some() {
+        eprintln!(
+            "msp {msp}: snapshot parsed in {} ms",
+            t.elapsed().as_millis()
+        );
+    }
+    if ledger.next_event_id() != from {
+        return Err(format!(
+            "snapshot of msp {msp} says next event {from} but holds {}",
+            ledger.next_event_id()
+        ));
+    }
+    let n = apply_tail(conn, msp, from, &mut ledger)?;
+    Ok((ledger, n))
+}
+
+/// Loads every MSP (snapshot + tail) and the server's secrets. Shards load in parallel, one
+/// read connection per thread (`threads` at least 1).
+pub fn load_world(conn: &Connection, path: &Path, threads: usize) -> StoreResult<(World, usize)> {
+    let signer_secret = secret(conn, "certificate_secret")?;
+    let mut st = conn
+        .prepare("SELECT id, name, token_hash, issuer_secret FROM msps ORDER BY id")
+        .map_err(err("prepare"))?;
+    type Row = (i64, String, Vec<u8>, Vec<u8>);
+    let rows: Vec<Row> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .map_err(err("msps"))?
+        .collect::<Result<_, _>>()
+        .map_err(err("msps"))?;
+    let threads = threads.clamp(1, rows.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let loaded: Vec<StoreResult<Vec<(usize, Ledger, usize)>>> = std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                sc.spawn(|| {
+                    let c = Connection::open(path).map_err(err("open"))?;
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let Some(row) = rows.get(i) else { break };
+                        let (l, n) = load_ledger(&c, row.0, Load::SnapshotAndTail)?;
+                        out.push((i, l, n));
+                    }
+                    Ok(out)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("load thread panicked".into()))
+            })
+            .collect()
+    });
+    let mut ledgers: Vec<Option<(Ledger, usize)>> = (0..rows.len()).map(|_| None).collect();
+    for part in loaded {
+        for (i, l, n) in part? {
+            ledgers[i] = Some((l, n));
+        }
+    }
+    let mut msps = Vec::new();
+    let mut tail = 0;
+    for ((id, name, th, sec), l) in rows.into_iter().zip(ledgers) {
+        let (ledger, n) = l.ok_or_else(|| format!("msp {id} not loaded"))?;
+        let token_hash: [u8; 32] = th.try_into().map_err(|_| "bad token hash".to_string())?;
+        let issuer_secret: [u8; 32] = sec.try_into().map_err(|_| "bad secret".to_string())?;
+        tail += n;
+        msps.push(Msp {
+            id,
+            name,
+            token_hash,
+            issuer: world::issuer(&issuer_secret).map_err(err("issuer"))?,
+            issuer_secret,
+            ledger,
+        });
+    }
+    let prices = keyledger_examples::demo_prices("USD").map_err(err("prices"))?;
+    Ok((
+        World::new(msps, CertificateIssuer::new(0, &signer_secret), prices),
+        tail,
+    ))
+}
+
+/// The check run after a crash: for every MSP the ledger from snapshot + tail equals the ledger
+/// replayed from the whole log, and SQLite's integrity check passes. Returns a summary line.
+pub fn verify(conn: &Connection) -> StoreResult<String> {
+    let ic: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(err("integrity_check"))?;
+    if ic != "ok" {
+        return Err(format!("integrity_check: {ic}"));
+    }
+    let ids: Vec<i64> = conn
+        .prepare("SELECT id FROM msps ORDER BY id")
+        .map_err(err("prepare"))?
+        .query_map([], |r| r.get(0))
+        .map_err(err("msps"))?
+        .collect::<Result<_, _>>()
+        .map_err(err("msps"))?;
+    let mut events = 0u64;
+    for id in &ids {
+        let (a, _) = load_ledger(conn, *id, Load::SnapshotAndTail)?;
+        let (b, _) = load_ledger(conn, *id, Load::FullReplay)?;
+        if a != b {
+            return Err(format!(
+                "msp {id}: snapshot + tail differs from the full replay"
+            ));
+        }
+        events += a.next_event_id();
+    }
+    Ok(format!(
+        "verify ok: integrity_check ok, {} msp(s), {events} events, snapshot + tail == full replay",
+        ids.len()
+    ))
+}
