@@ -75,13 +75,9 @@ pub fn status_of(code: &str) -> u16 {
         | "org.duplicate_name"
         | "org.not_empty"
         | "org.default_account" => 409,
-        c if c.starts_with("key.typo")
-            || c.starts_with("key.unsupported_version")
-            || c.starts_with("key.not_genuine")
-            || c.starts_with("key.unknown_secret") =>
-        {
-            400
-        }
+        // A key text that does not read as a key is a bad request; amounts are 422.
+        "key.too_many" | "key.zero_keys" | "key.serial_range" => 422,
+        c if c.starts_with("key.") => 400,
         _ => 422,
     }
 }
