@@ -66,6 +66,10 @@ if [ -f bindings-wasm/test.sh ]; then
   done_step
 fi
 
+step "reference server (HTTP tests, schemathesis, reduced load and crash tests)"
+bash examples/server/test.sh
+done_step
+
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
   step "fuzz smoke (${FUZZ_SECONDS:=10}s per target)"
   bash scripts/fuzz-smoke.sh "$FUZZ_SECONDS"
