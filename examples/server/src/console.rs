@@ -1,5 +1,7 @@
 //! The demo console page, compiled in from `bindings-wasm/www` and served under `/console/`.
-//! Opened from this server it runs in API mode (`console.js` talks to `/v1/...`).
+//! The page and its style are the in-browser console's; its script is replaced by
+//! `examples/server/console-api.js`, the API mode, which talks to `/v1/...` (the in-browser mode
+//! stays as it is in `bindings-wasm/www`).
 
 const FILES: &[(&str, &str, &str)] = &[
     (
@@ -10,7 +12,7 @@ const FILES: &[(&str, &str, &str)] = &[
     (
         "console.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../../bindings-wasm/www/console.js"),
+        include_str!("../console-api.js"),
     ),
     (
         "console.css",

@@ -1,6 +1,10 @@
 //! The HTTP face: authentication, rate limits, size limits, JSON parsing and the mapping of
 //! [`Resp`] to HTTP. No domain rule here: every decision is the core's, made in the writer.
 
+// The error of a parsing step here is the HTTP response to send, as axum handlers return it;
+// boxing it would only add an allocation on the error path.
+#![allow(clippy::result_large_err)]
+
 use crate::world::{ConsoleOp, Op, Resp};
 use crate::writer::{Clock, Job};
 use axum::body::Bytes;
@@ -144,7 +148,7 @@ fn check_machine_token(secret: &[u8; 32], key: &ProductKey, machine: &str, token
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())

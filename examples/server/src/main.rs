@@ -31,7 +31,12 @@ fn rate(text: &str) -> http::Rate {
     }
 }
 
-fn seed(db: &PathBuf, n: usize, shards: usize, out: &PathBuf) -> Result<(), String> {
+fn seed(
+    db: &std::path::Path,
+    n: usize,
+    shards: usize,
+    out: &std::path::Path,
+) -> Result<(), String> {
     use keyledger::catalog::presets;
     use keyledger::licence::LedgerCommand;
     let t0 = std::time::Instant::now();

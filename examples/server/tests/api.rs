@@ -878,5 +878,10 @@ async fn the_openapi_document_and_the_router_agree() {
         "{}",
         &page.body[..100.min(page.body.len())]
     );
+    let script = s.call("GET", "/console/console.js", None, None, None).await;
+    assert!(
+        script.body.contains("/v1/keys"),
+        "the console script is the API mode"
+    );
     s.run.stop().await;
 }
