@@ -75,6 +75,9 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
     let (world, tail_events) = store::load_world(&conn, &cfg.db, threads)?;
     let machine_secret = store::secret(&conn, "machine_secret")?;
     let load_ms = t0.elapsed().as_millis();
+    if std::env::var_os("KEYLEDGER_TIMINGS").is_some() {
+        eprintln!("state loaded in {load_ms} ms");
+    }
     let licences = world.licence_count();
     let (tx, rx) = tokio::sync::mpsc::channel(65_536);
     let clock = cfg.clock.clone();

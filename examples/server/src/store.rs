@@ -18,8 +18,11 @@ fn err<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> String {
 /// Opens (and creates) the database with the server's pragmas and tables.
 pub fn open(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path).map_err(err("open"))?;
+    // 32 KiB pages (set before the first table exists): a snapshot is one large blob, read at
+    // start-up through its chain of overflow pages; larger pages make that chain 8 times shorter.
     conn.execute_batch(
-        "PRAGMA journal_mode=WAL;
+        "PRAGMA page_size=32768;
+         PRAGMA journal_mode=WAL;
          PRAGMA synchronous=FULL;
          PRAGMA busy_timeout=5000;
          CREATE TABLE IF NOT EXISTS config (name TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -183,6 +186,7 @@ pub enum Load {
 
 /// Loads one MSP's ledger.
 pub fn load_ledger(conn: &Connection, msp: i64, how: Load) -> StoreResult<(Ledger, usize)> {
+    let tq = std::time::Instant::now();
     let snap: Option<(i64, String)> = if how == Load::SnapshotAndTail {
         conn.query_row(
             "SELECT next_event, body FROM snapshots WHERE msp = ?1",
@@ -204,7 +208,8 @@ pub fn load_ledger(conn: &Connection, msp: i64, how: Load) -> StoreResult<(Ledge
     };
     if std::env::var_os("KEYLEDGER_TIMINGS").is_some() {
         eprintln!(
-            "msp {msp}: snapshot parsed in {} ms",
+            "msp {msp}: snapshot read in {} ms, parsed in {} ms",
+            (t - tq).as_millis(),
             t.elapsed().as_millis()
         );
     }
