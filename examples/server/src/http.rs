@@ -286,7 +286,7 @@ async fn activate(
         Err(r) => return r,
     };
     let token = machine_token(&app.machine_secret, &key, b.machine.trim());
-    let op = Op::Activate(LedgerCommand::Activate {
+    let op = Op::Product(LedgerCommand::Activate {
         key,
         machine: b.machine,
         msp_name: b.msp_name,
@@ -374,6 +374,173 @@ async fn finalise(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     product_call(app, headers, body, true).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobBody {
+    key: String,
+    machine: String,
+    job_type: String,
+    job_name: String,
+    /// `start` or `end`.
+    action: String,
+}
+
+fn job_command(b: JobBody, key: ProductKey) -> Result<LedgerCommand, Response> {
+    let JobBody {
+        machine,
+        job_type,
+        job_name,
+        action,
+        ..
+    } = b;
+    match action.as_str() {
+        "start" => Ok(LedgerCommand::StartJob {
+            key,
+            job_type,
+            job_name,
+            machine,
+        }),
+        "end" => Ok(LedgerCommand::EndJob {
+            key,
+            job_type,
+            job_name,
+            machine,
+        }),
+        _ => Err(error(
+            422,
+            "server.invalid_body",
+            "action must be start or end",
+        )),
+    }
+}
+
+/// Product: an ImageManager job licence taken or given back (machine token of that key and
+/// machine).
+async fn product_job(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let b: JobBody = match parse(body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let key = match parse_key(&b.key) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let Some(token) = bearer(&headers) else {
+        return error(
+            401,
+            "server.unauthorised",
+            "the machine token from the activation is required (Authorization: Bearer <token>)",
+        );
+    };
+    if !check_machine_token(&app.machine_secret, &key, b.machine.trim(), token) {
+        return error(
+            403,
+            "server.forbidden",
+            "this machine token is not for this key and machine",
+        );
+    }
+    let rid = match request_id(&headers) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let scope = format!("key:{key}:{}", b.machine.trim());
+    let cmd = match job_command(b, key) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    submit(&app, Op::Product(cmd), rid.map(|r| (scope, r))).await
+}
+
+/// Console: start or end a job licence on the MSP's own key.
+async fn console_job(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct ConsoleJob {
+        machine: String,
+        job_type: String,
+        job_name: String,
+        action: String,
+    }
+    let b: ConsoleJob = match parse(body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let key = match parse_key(&key) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let cmd = match job_command(
+        JobBody {
+            key: String::new(),
+            machine: b.machine,
+            job_type: b.job_type,
+            job_name: b.job_name,
+            action: b.action,
+        },
+        key,
+    ) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    console(&app, &headers, ConsoleOp::Command(cmd)).await
+}
+
+async fn double_billing(
+    State(app): State<App>,
+    headers: HeaderMap,
+    q: Result<Query<MonthQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let run = || -> Result<ConsoleOp, Response> {
+        let q = query(q)?;
+        Ok(ConsoleOp::DoubleBilling {
+            month: month_of(&q.month)?,
+            zone: q.zone.unwrap_or_else(|| "UTC".into()),
+            csv: is_csv(&q.format)?,
+        })
+    };
+    match run() {
+        Ok(op) => console(&app, &headers, op).await,
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LegacyMachineBody {
+    machine: String,
+}
+
+async fn legacy_machine(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let b: LegacyMachineBody = match parse(body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match parse_key(&key) {
+        Ok(key) => {
+            let cmd = LedgerCommand::SetLegacyMachine {
+                key,
+                machine: b.machine,
+            };
+            console(&app, &headers, ConsoleOp::Command(cmd)).await
+        }
+        Err(r) => r,
+    }
 }
 
 /// A console request: authenticates by bearer token (the writer maps the hash to an MSP).
@@ -885,6 +1052,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/activate", post(activate))
         .route("/v1/call-home", post(call_home))
         .route("/v1/finalise-deactivation", post(finalise))
+        .route("/v1/jobs", post(product_job))
         .route("/v1/org", get(org))
         .route("/v1/accounts", post(create_account))
         .route("/v1/sites", post(create_site))
@@ -895,9 +1063,12 @@ pub fn router(app: App) -> Router {
         .route("/v1/keys/{key}/reactivate", post(reactivate))
         .route("/v1/keys/{key}/move", post(move_key))
         .route("/v1/keys/{key}/legacy-status", post(legacy_status))
+        .route("/v1/keys/{key}/legacy-machine", post(legacy_machine))
+        .route("/v1/keys/{key}/jobs", post(console_job))
         .route("/v1/reports/billing", get(billing))
         .route("/v1/reports/activations", get(activations))
         .route("/v1/reports/trends", get(trends))
+        .route("/v1/reports/double-billing", get(double_billing))
         .route("/v1/reports/names", get(names))
         .route("/v1/stats", get(stats))
         .route("/v1/admin/msps", post(create_msp))

@@ -4,7 +4,9 @@
 //! [`Resp`].
 
 use chrono::{DateTime, NaiveDate, Utc};
-use keyledger::billing::{ActivationReport, BillingDetail, BillingRule, Month, PriceList, Trends};
+use keyledger::billing::{
+    ActivationReport, BillingDetail, BillingRule, DoubleBilling, Month, PriceList, Trends,
+};
 use keyledger::catalog::{presets, Catalog, ProductId};
 use keyledger::key::{Issuer, ProductKey};
 use keyledger::licence::offline::CertificateIssuer;
@@ -74,7 +76,11 @@ pub fn status_of(code: &str) -> u16 {
         | "licence.event_gap"
         | "org.duplicate_name"
         | "org.not_empty"
-        | "org.default_account" => 409,
+        | "org.default_account"
+        | "licence.job_limit"
+        | "licence.job_already_running"
+        | "licence.job_not_running"
+        | "licence.key_not_in_use" => 409,
         // A key text that does not read as a key is a bad request; amounts are 422.
         "key.too_many" | "key.zero_keys" | "key.serial_range" => 422,
         c if c.starts_with("key.") => 400,
@@ -178,6 +184,15 @@ pub enum ConsoleOp {
         /// CSV instead of JSON.
         csv: bool,
     },
+    /// Double-billing report for a month.
+    DoubleBilling {
+        /// Month.
+        month: Month,
+        /// Time zone.
+        zone: String,
+        /// CSV instead of JSON.
+        csv: bool,
+    },
     /// Name consistency report.
     Names,
     /// Counters.
@@ -187,8 +202,9 @@ pub enum ConsoleOp {
 /// Requests the writer handles.
 #[derive(Debug, Clone)]
 pub enum Op {
-    /// Product: activate a key on a machine.
-    Activate(LedgerCommand),
+    /// Product: activate a key on a machine, or start / end a job licence (the command's key
+    /// routes it).
+    Product(LedgerCommand),
     /// Product: call home (and optionally get an offline certificate).
     CallHome {
         /// Key.
@@ -277,9 +293,11 @@ impl World {
     /// Handles one request at `now`.
     pub fn handle(&mut self, op: Op, now: DateTime<Utc>) -> Done {
         match op {
-            Op::Activate(cmd) => {
+            Op::Product(cmd) => {
                 let key = match &cmd {
-                    LedgerCommand::Activate { key, .. } => *key,
+                    LedgerCommand::Activate { key, .. }
+                    | LedgerCommand::StartJob { key, .. }
+                    | LedgerCommand::EndJob { key, .. } => *key,
                     _ => {
                         return ok(Resp::error(
                             400,
@@ -430,6 +448,9 @@ impl World {
                         | LedgerCommand::Reactivate { .. }
                         | LedgerCommand::MoveKey { .. }
                         | LedgerCommand::SetLegacyStatus { .. }
+                        | LedgerCommand::SetLegacyMachine { .. }
+                        | LedgerCommand::StartJob { .. }
+                        | LedgerCommand::EndJob { .. }
                         | LedgerCommand::CreateAccount { .. }
                         | LedgerCommand::CreateSite { .. }
                         | LedgerCommand::MoveSite { .. }
@@ -514,6 +535,21 @@ impl World {
                         &zone,
                         &[],
                         &[],
+                    )?;
+                    if csv {
+                        ok(csv_resp(r.to_csv()?))
+                    } else {
+                        ok(Resp::json(200, &r))
+                    }
+                }
+                ConsoleOp::DoubleBilling { month, zone, csv } => {
+                    let until = month.next().bounds(&zone)?.end().min(now);
+                    let r = DoubleBilling::build(
+                        &msp.ledger.licence_histories(until),
+                        msp.ledger.catalog(),
+                        month,
+                        &zone,
+                        &self.prices,
                     )?;
                     if csv {
                         ok(csv_resp(r.to_csv()?))

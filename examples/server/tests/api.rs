@@ -864,13 +864,17 @@ async fn the_openapi_document_and_the_router_agree() {
         "GET /v1/reports/names",
         "GET /v1/stats",
         "POST /v1/admin/msps",
+        "POST /v1/jobs",
+        "POST /v1/keys/{key}/jobs",
+        "POST /v1/keys/{key}/legacy-machine",
+        "GET /v1/reports/double-billing",
     ] {
         assert!(
             documented.iter().any(|d| d == route),
             "{route} is not documented"
         );
     }
-    assert_eq!(documented.len(), 25);
+    assert_eq!(documented.len(), 29);
     let page = s.call("GET", "/console/", None, None, None).await;
     assert_eq!(page.status, 200);
     assert!(
@@ -883,5 +887,143 @@ async fn the_openapi_document_and_the_router_agree() {
         script.body.contains("/v1/keys"),
         "the console script is the API mode"
     );
+    s.run.stop().await;
+}
+
+#[tokio::test]
+async fn job_licences_and_the_double_billing_report() {
+    let s = server().await;
+    let msp = s.msp("Alpha").await;
+    let other = s.msp("Beta").await;
+    let im = s.keys(&msp, 2, 1, json!({})).await;
+    let token = s.activate(&im[0], "im-1", "IME").await;
+    let job = |action: &str| json!({"key": im[0], "machine": "im-1", "job_type": "intelligentFTP", "job_name": "nightly", "action": action});
+    let r = s
+        .call("POST", "/v1/jobs", Some(&token), None, Some(&job("start")))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = s
+        .call("POST", "/v1/jobs", Some(&token), None, Some(&job("start")))
+        .await;
+    assert_eq!(
+        (r.status, code(&r)),
+        (409, "licence.job_already_running".to_string())
+    );
+    let status = s
+        .call(
+            "GET",
+            &format!("/v1/keys/{}", im[0]),
+            Some(&msp),
+            None,
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        status["jobs"].to_string().contains("intelligentFTP"),
+        "{status}"
+    );
+    // Another MSP cannot end it; a token for another machine cannot either.
+    let cj = json!({"machine": "im-1", "job_type": "intelligentFTP", "job_name": "nightly", "action": "end"});
+    let r = s
+        .call(
+            "POST",
+            &format!("/v1/keys/{}/jobs", im[0]),
+            Some(&other),
+            None,
+            Some(&cj),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = s
+        .call(
+            "POST",
+            "/v1/jobs",
+            Some(&token),
+            None,
+            Some(&json!({"key": im[0], "machine": "im-2",
+        "job_type": "intelligentFTP", "job_name": "nightly", "action": "end"})),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = s
+        .call(
+            "POST",
+            &format!("/v1/keys/{}/jobs", im[0]),
+            Some(&msp),
+            None,
+            Some(&cj),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = s
+        .call("POST", "/v1/jobs", Some(&token), None, Some(&job("end")))
+        .await;
+    assert_eq!(
+        (r.status, code(&r)),
+        (409, "licence.job_not_running".to_string())
+    );
+
+    // A machine with an active legacy licence and a billed SP MSP licence in September.
+    let legacy = s.keys(&msp, 3, 1, json!({})).await;
+    let r = s
+        .call(
+            "POST",
+            &format!("/v1/keys/{}/legacy-status", legacy[0]),
+            Some(&msp),
+            None,
+            Some(&json!({"active": true})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = s
+        .call(
+            "POST",
+            &format!("/v1/keys/{}/legacy-machine", legacy[0]),
+            Some(&msp),
+            None,
+            Some(&json!({"machine": "pc-1"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let sp = s.keys(&msp, 1, 1, json!({})).await;
+    let t = s.activate(&sp[0], "pc-1", "Server").await;
+    for d in 1..=31 {
+        s.set_day(d, 0);
+        assert_eq!(s.call_home(&sp[0], "pc-1", &t).await.status, 200);
+    }
+    let r = s
+        .call(
+            "GET",
+            "/v1/reports/double-billing?month=2026-09",
+            Some(&msp),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let rows = r.json()["rows"].as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 1, "{}", r.body);
+    assert_eq!(rows[0]["machine"], "pc-1");
+    let csv = s
+        .call(
+            "GET",
+            "/v1/reports/double-billing?month=2026-09&format=csv",
+            Some(&msp),
+            None,
+            None,
+        )
+        .await;
+    assert!(csv.body.contains("pc-1"));
+    let r = s
+        .call(
+            "GET",
+            "/v1/reports/double-billing?month=2026-09",
+            Some(&other),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["rows"].as_array().map(Vec::len), Some(0));
     s.run.stop().await;
 }
