@@ -48,6 +48,7 @@ pub struct Running {
     /// Licences loaded.
     pub licences: usize,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    checkpoint_stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     server: Option<tokio::task::JoinHandle<()>>,
     writer: Option<std::thread::JoinHandle<()>>,
 }
@@ -64,6 +65,8 @@ impl Running {
         if let Some(w) = self.writer.take() {
             let _ = tokio::task::spawn_blocking(move || w.join()).await;
         }
+        self.checkpoint_stop
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -82,16 +85,23 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
     let (tx, rx) = tokio::sync::mpsc::channel(65_536);
     let clock = cfg.clock.clone();
     let wcfg = cfg.writer.clone();
+    let snapshots = store::snapshot_dir(&cfg.db);
     let writer = std::thread::Builder::new()
         .name("writer".into())
         .spawn(move || {
-            if let Err(e) = writer::run(conn, world, rx, clock, wcfg) {
+            if let Err(e) = writer::run(conn, world, rx, clock, wcfg, snapshots) {
                 // The ledger may be ahead of the database: stop; the restart reloads the truth.
                 eprintln!("writer failed, stopping: {e}");
                 std::process::exit(3);
             }
         })
         .map_err(|e| format!("writer thread: {e}"))?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (cdb, cstop) = (cfg.db.clone(), stop.clone());
+    std::thread::Builder::new()
+        .name("checkpointer".into())
+        .spawn(move || store::checkpointer(&cdb, cstop))
+        .map_err(|e| format!("checkpointer thread: {e}"))?;
     let app = http::App::new(
         tx,
         machine_secret,
@@ -121,6 +131,7 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
         tail_events,
         licences,
         shutdown: Some(stop_tx),
+        checkpoint_stop: stop,
         server: Some(server),
         writer: Some(writer),
     })

@@ -162,7 +162,7 @@ async fn main() {
         return;
     }
     if verify {
-        match store::open(&cfg.db).and_then(|c| store::verify(&c)) {
+        match store::open(&cfg.db).and_then(|c| store::verify(&c, &cfg.db)) {
             Ok(s) => println!("{s}"),
             Err(e) => {
                 eprintln!("verify FAILED: {e}");

@@ -25,6 +25,7 @@ pub fn open(path: &Path) -> StoreResult<Connection> {
          PRAGMA journal_mode=WAL;
          PRAGMA synchronous=FULL;
          PRAGMA busy_timeout=5000;
+         PRAGMA wal_autocheckpoint=0;
          CREATE TABLE IF NOT EXISTS config (name TEXT PRIMARY KEY, value BLOB NOT NULL);
          CREATE TABLE IF NOT EXISTS msps (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
              token_hash BLOB NOT NULL UNIQUE, issuer_secret BLOB NOT NULL);
@@ -38,6 +39,17 @@ pub fn open(path: &Path) -> StoreResult<Connection> {
     )
     .map_err(err("schema"))?;
     Ok(conn)
+}
+
+/// Checkpoints the WAL into the database file from another connection, off the writer's path:
+/// `PASSIVE` never blocks the writer (automatic checkpoints are off on every connection, so a
+/// commit never pays for one). Runs until `stop` is set.
+pub fn checkpointer(path: &Path, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    let Ok(conn) = open(path) else { return };
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+    }
 }
 
 /// 32 random bytes from the operating system.
@@ -157,6 +169,59 @@ pub fn write_snapshot(
     Ok(())
 }
 
+/// Where an MSP's snapshot files live: `<db>.snapshots/` beside the database.
+pub fn snapshot_dir(db: &Path) -> std::path::PathBuf {
+    let mut name = db.file_name().unwrap_or_default().to_os_string();
+    name.push(".snapshots");
+    db.with_file_name(name)
+}
+
+/// Writes a snapshot file crash-safely: a temporary file, fsync, rename to
+/// `msp-<id>-<next event>.json`, fsync of the directory; then removes the MSP's older files. A
+/// crash at any point leaves the previous complete snapshot (or none) in place.
+pub fn write_snapshot_file(dir: &Path, msp: i64, next_event: u64, body: &str) -> StoreResult<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir).map_err(err("snapshot dir"))?;
+    let tmp = dir.join(format!("msp-{msp}.tmp"));
+    let mut f = std::fs::File::create(&tmp).map_err(err("snapshot tmp"))?;
+    f.write_all(body.as_bytes())
+        .map_err(err("snapshot write"))?;
+    f.sync_all().map_err(err("snapshot fsync"))?;
+    drop(f);
+    let name = format!("msp-{msp}-{next_event:020}.json");
+    std::fs::rename(&tmp, dir.join(&name)).map_err(err("snapshot rename"))?;
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(err("snapshot dir fsync"))?;
+    for (_, old) in snapshot_files(dir, msp) {
+        if old.file_name().is_some_and(|n| n != name.as_str()) {
+            let _ = std::fs::remove_file(old);
+        }
+    }
+    Ok(())
+}
+
+/// The MSP's snapshot files, (next event, path), oldest first.
+fn snapshot_files(dir: &Path, msp: i64) -> Vec<(u64, std::path::PathBuf)> {
+    let prefix = format!("msp-{msp}-");
+    let mut out: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let n = name
+                .strip_prefix(&prefix)?
+                .strip_suffix(".json")?
+                .parse()
+                .ok()?;
+            Some((n, e.path()))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// Applies the stored events of an MSP from `from` on.
 fn apply_tail(conn: &Connection, msp: i64, from: u64, ledger: &mut Ledger) -> StoreResult<usize> {
     let mut st = conn
@@ -185,7 +250,12 @@ pub enum Load {
 }
 
 /// Loads one MSP's ledger.
-pub fn load_ledger(conn: &Connection, msp: i64, how: Load) -> StoreResult<(Ledger, usize)> {
+pub fn load_ledger(
+    conn: &Connection,
+    dir: &Path,
+    msp: i64,
+    how: Load,
+) -> StoreResult<(Ledger, usize)> {
     let tq = std::time::Instant::now();
     let snap: Option<(i64, String)> = if how == Load::SnapshotAndTail {
         conn.query_row(
@@ -197,6 +267,23 @@ pub fn load_ledger(conn: &Connection, msp: i64, how: Load) -> StoreResult<(Ledge
         .map_err(err("snapshot"))?
     } else {
         None
+    };
+    // The newest snapshot: a file written by the running server, or the row the seed wrote.
+    let file = if how == Load::SnapshotAndTail {
+        snapshot_files(dir, msp).pop()
+    } else {
+        None
+    };
+    let snap = match (snap, file) {
+        (Some((n, _)), Some((f, path))) if f > n as u64 => Some((
+            f as i64,
+            std::fs::read_to_string(path).map_err(err("snapshot file"))?,
+        )),
+        (None, Some((f, path))) => Some((
+            f as i64,
+            std::fs::read_to_string(path).map_err(err("snapshot file"))?,
+        )),
+        (row, _) => row,
     };
     let t = std::time::Instant::now();
     let (mut ledger, from) = match snap {
@@ -243,11 +330,12 @@ pub fn load_world(conn: &Connection, path: &Path, threads: usize) -> StoreResult
             .map(|_| {
                 sc.spawn(|| {
                     let c = Connection::open(path).map_err(err("open"))?;
+                    let dir = snapshot_dir(path);
                     let mut out = Vec::new();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         let Some(row) = rows.get(i) else { break };
-                        let (l, n) = load_ledger(&c, row.0, Load::SnapshotAndTail)?;
+                        let (l, n) = load_ledger(&c, &dir, row.0, Load::SnapshotAndTail)?;
                         out.push((i, l, n));
                     }
                     Ok(out)
@@ -293,7 +381,8 @@ pub fn load_world(conn: &Connection, path: &Path, threads: usize) -> StoreResult
 
 /// The check run after a crash: for every MSP the ledger from snapshot + tail equals the ledger
 /// replayed from the whole log, and SQLite's integrity check passes. Returns a summary line.
-pub fn verify(conn: &Connection) -> StoreResult<String> {
+pub fn verify(conn: &Connection, path: &Path) -> StoreResult<String> {
+    let dir = snapshot_dir(path);
     let ic: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(err("integrity_check"))?;
@@ -309,8 +398,8 @@ pub fn verify(conn: &Connection) -> StoreResult<String> {
         .map_err(err("msps"))?;
     let mut events = 0u64;
     for id in &ids {
-        let (a, _) = load_ledger(conn, *id, Load::SnapshotAndTail)?;
-        let (b, _) = load_ledger(conn, *id, Load::FullReplay)?;
+        let (a, _) = load_ledger(conn, &dir, *id, Load::SnapshotAndTail)?;
+        let (b, _) = load_ledger(conn, &dir, *id, Load::FullReplay)?;
         if a != b {
             return Err(format!(
                 "msp {id}: snapshot + tail differs from the full replay"

@@ -56,7 +56,7 @@ impl Default for WriterConfig {
     fn default() -> Self {
         WriterConfig {
             max_batch: 4096,
-            snapshot_every: 500_000,
+            snapshot_every: 100_000,
         }
     }
 }
@@ -68,7 +68,22 @@ pub fn run(
     mut rx: mpsc::Receiver<Job>,
     clock: Clock,
     cfg: WriterConfig,
+    snapshot_dir: std::path::PathBuf,
 ) -> store::StoreResult<()> {
+    // Snapshots are serialised and written by another thread from a clone taken after a commit
+    // (so they hold only committed events); the writer never waits for one.
+    let (snap_tx, snap_rx) = std::sync::mpsc::sync_channel::<(i64, keyledger::licence::Ledger)>(1);
+    let dir = snapshot_dir.clone();
+    let snapshotter = std::thread::Builder::new()
+        .name("snapshotter".into())
+        .spawn(move || -> store::StoreResult<()> {
+            for (msp, ledger) in snap_rx {
+                let body = ledger.to_json().map_err(|e| format!("snapshot: {e}"))?;
+                store::write_snapshot_file(&dir, msp, ledger.next_event_id(), &body)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| format!("snapshot thread: {e}"))?;
     let mut since_snapshot: HashMap<i64, u64> = HashMap::new();
     let mut last = clock.now();
     let mut batch: Vec<Job> = Vec::with_capacity(cfg.max_batch);
@@ -112,31 +127,33 @@ pub fn run(
             }
             answers.push((job.reply, done.resp));
         }
-        for (msp, n) in since_snapshot.iter_mut() {
-            if *n >= cfg.snapshot_every {
-                if let Some(m) = world.msps.iter().find(|m| m.id == *msp) {
-                    let body = m.ledger.to_json().map_err(|e| format!("snapshot: {e}"))?;
-                    store::write_snapshot(&tx, *msp, m.ledger.next_event_id(), &body)?;
-                }
-                *n = 0;
-            }
-        }
         tx.commit().map_err(|e| format!("commit: {e}"))?;
         for (reply, resp) in answers.drain(..) {
             let _ = reply.send(resp);
         }
-    }
-    // Clean shutdown: snapshot every MSP that changed, so the next start-up has no tail.
-    let tx = conn.transaction().map_err(|e| format!("begin: {e}"))?;
-    for (msp, n) in &since_snapshot {
-        if *n > 0 {
-            if let Some(m) = world.msps.iter().find(|m| m.id == *msp) {
-                let body = m.ledger.to_json().map_err(|e| format!("snapshot: {e}"))?;
-                store::write_snapshot(&tx, *msp, m.ledger.next_event_id(), &body)?;
+        for (msp, n) in since_snapshot.iter_mut() {
+            if *n >= cfg.snapshot_every {
+                if let Some(m) = world.msps.iter().find(|m| m.id == *msp) {
+                    // Busy with the previous one: try again after the next batch.
+                    if snap_tx.try_send((*msp, m.ledger.clone())).is_ok() {
+                        *n = 0;
+                    }
+                }
             }
         }
     }
-    tx.commit().map_err(|e| format!("commit: {e}"))?;
+    // Clean shutdown: snapshot every MSP that changed, so the next start-up has no tail.
+    for (msp, n) in &since_snapshot {
+        if *n > 0 {
+            if let Some(m) = world.msps.iter().find(|m| m.id == *msp) {
+                let _ = snap_tx.send((*msp, m.ledger.clone()));
+            }
+        }
+    }
+    drop(snap_tx);
+    snapshotter
+        .join()
+        .map_err(|_| "snapshot thread panicked".to_string())??;
     Ok(())
 }
 

@@ -80,7 +80,7 @@ async fn main() {
                 "--addr",
                 &addr.to_string(),
                 "--snapshot-every",
-                "3000",
+                "200",
             ])
             .stdout(Stdio::null())
             .spawn()
