@@ -1,6 +1,7 @@
-// Key checks per second in headless Chromium (playwright-core, /usr/bin/chromium), through the page's
-// modules: www/pkg (key-only, what the key-check page loads) and www/pkg-full (the whole library,
-// what the demo console loads). Build them first with bindings-wasm/test.sh.
+// Key checks per second in headless Chromium (playwright-core, /usr/bin/chromium), through the npm
+// package's browser entries as the pages load them (www/node_modules/keyledger, unpacked by
+// bindings-wasm/test.sh): keys.browser.js (keyledger/keys, the key-check page's) and
+// index.browser.js (the whole library, the demo console's). Run bindings-wasm/test.sh first.
 // Usage: node benches/baselines/keys_chromium.mjs [seconds per case, default 2]
 import http from 'node:http';
 import fs from 'node:fs';
@@ -36,10 +37,9 @@ const context = await chromium.launchPersistentContext(profile, {
 try {
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(base + 'index.html');
-  for (const pkg of ['pkg', 'pkg-full']) {
+  for (const pkg of ['keys.browser.js', 'index.browser.js']) {
     const lines = await page.evaluate(async ([pkg, seconds]) => {
-      const kl = await import(`/${pkg}/keyledger_wasm.js`);
-      await kl.default();
+      const kl = await import(`/node_modules/keyledger/${pkg}`);
       const issuer = new kl.Issuer(new TextEncoder().encode('benchmark issuer secret 32 bytes'));
       issuer.setMaxPerRequest(1024);
       const keys = issuer.generateBatch(1, 0, 1024);
@@ -56,9 +56,10 @@ try {
           now = performance.now();
         }
         const ns = ((now - start) * 1e6) / (rounds * keys.length);
-        out.push(`${pkg.padEnd(9)} ${name.padEnd(40)} ${ns.toFixed(0).padStart(6)} ns/key  ${(1e9 / ns / 1e6).toFixed(2)} M keys/s`);
+        out.push(`${pkg.padEnd(17)} ${name.padEnd(40)} ${ns.toFixed(0).padStart(6)} ns/key  ${(1e9 / ns / 1e6).toFixed(2)} M keys/s`);
       };
       bench('checkKey(text)      (no secret, object)', () => { for (const k of keys) sink += kl.checkKey(k).usable ? 1 : 0; });
+      bench('checkKey + usable, code, serial read', () => { for (const k of keys) { const c = kl.checkKey(k); sink += c.usable && c.code === 'ok' ? c.serial : 0; } });
       bench('issuer.check(text)  (HMAC tag, object)', () => { for (const k of keys) sink += issuer.check(k).usable ? 1 : 0; });
       bench('issuer.verify(text) (HMAC tag, object)', () => { for (const k of keys) sink += issuer.verify(k).serial >= 0 ? 1 : 0; });
       if (sink === 0) throw new Error('nothing was checked');

@@ -1,13 +1,16 @@
-// Key checks per second in node through the WebAssembly module (bindings-wasm/pkg-node, built by
-// bindings-wasm/test.sh, an ES module), to compare with the native criterion bench `key/verify_1024`.
+// Key checks per second in node through the npm package's node entries (bindings-wasm/dist/keyledger,
+// built by bindings-wasm/test.sh): the whole library (index.node.js) and keyledger/keys
+// (keys.node.js), to compare with the native criterion bench `key/verify_1024`.
 // Usage: node benches/baselines/keys_wasm.mjs [seconds per case, default 2]
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const pkg = process.env.KEYLEDGER_WASM_PKG || path.join(root, 'bindings-wasm', 'pkg-node', 'keyledger_wasm.js');
-const kl = await import(pathToFileURL(pkg).href);
+const dist = path.join(root, 'bindings-wasm', 'dist', 'keyledger');
 const seconds = Number(process.argv[2] ?? 2);
+for (const entry of ['index.node.js', 'keys.node.js']) {
+const kl = await import(pathToFileURL(path.join(dist, entry)).href);
+console.log(`-- ${entry}`);
 
 const issuer = new kl.Issuer(new TextEncoder().encode('benchmark issuer secret 32 bytes'));
 issuer.setMaxPerRequest(1024);
@@ -25,12 +28,18 @@ function bench(name, fn) {
     now = process.hrtime.bigint();
   }
   const ns = Number(now - start) / (rounds * keys.length);
-  console.log(`${name.padEnd(44)} ${ns.toFixed(0).padStart(6)} ns/key  ${(1e9 / ns / 1e6).toFixed(2)} M keys/s`);
+  console.log(`${name.padEnd(48)} ${ns.toFixed(0).padStart(6)} ns/key  ${(1e9 / ns / 1e6).toFixed(2)} M keys/s`);
 }
 
 let sink = 0;
 bench('checkKey(text)        (no secret, object)', () => {
   for (const k of keys) sink += kl.checkKey(k).usable ? 1 : 0;
+});
+bench('checkKey(text) + usable, code, serial read', () => {
+  for (const k of keys) {
+    const c = kl.checkKey(k);
+    sink += c.usable && c.code === 'ok' ? c.serial : 0;
+  }
 });
 bench('issuer.check(text)    (HMAC tag, object)', () => {
   for (const k of keys) sink += issuer.check(k).usable ? 1 : 0;
@@ -42,3 +51,4 @@ bench('issuer.generate(1, serial)', () => {
   for (let s = 0; s < keys.length; s++) sink += issuer.generate(1, s).length;
 });
 if (sink === 0) throw new Error('nothing was checked');
+}

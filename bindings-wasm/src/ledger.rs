@@ -49,6 +49,46 @@ fn key_arg(value: &JsValue, argument: &'static str) -> Result<ProductKey, JsValu
     ProductKey::parse(&text).map_err(to_js)
 }
 
+/// The keys a command names (`key`, and `keys` for `record_keys`), checked before the command is
+/// read, so that a malformed or mistyped key in any command throws the same coded error as
+/// `parseKey` (`key.malformed` with `position` and `character`, `key.typo`, ...) instead of a
+/// `js.bad_argument` with the facts in its message. A command given as JSON text is read first.
+///
+/// # Errors
+/// The key's parse error.
+fn command_keys(command: &JsValue) -> Result<(), JsValue> {
+    let object = match command.as_string() {
+        Some(text) => match js_sys::JSON::parse(&text) {
+            Ok(value) => value,
+            // Not JSON: `document` says so.
+            Err(_) => return Ok(()),
+        },
+        None => command.clone(),
+    };
+    if !object.is_object() {
+        return Ok(());
+    }
+    let get = |name: &str| js_sys::Reflect::get(&object, &JsValue::from_str(name)).ok();
+    if let Some(text) = get("key").and_then(|k| k.as_string()) {
+        ProductKey::parse(&text).map_err(to_js)?;
+    }
+    if let Some(keys) = get("keys").and_then(|k| k.dyn_into::<js_sys::Array>().ok()) {
+        for text in keys.iter().filter_map(|k| k.as_string()) {
+            ProductKey::parse(&text).map_err(to_js)?;
+        }
+    }
+    Ok(())
+}
+
+/// A ledger command argument: its keys checked ([`command_keys`]), then read.
+///
+/// # Errors
+/// A key parse error, or `js.bad_argument`.
+fn command_arg(command: &JsValue) -> Result<LedgerCommand, JsValue> {
+    command_keys(command)?;
+    document(command, "command", COMMAND)
+}
+
 /// The licence ledger (JS class `Ledger`): accounts and sites, keys, licences and their events.
 #[wasm_bindgen(js_name = Ledger)]
 pub struct JsLedger {
@@ -121,14 +161,16 @@ impl JsLedger {
     ///
     /// # Errors
     /// The ledger's coded errors (`licence.unknown_key`, `licence.all_licences_in_use`, ...),
-    /// `org.*`, `js.bad_argument` for a command of the wrong shape or a bad `now`.
+    /// `org.*`; a malformed or mistyped key in the command throws its key error (`key.malformed`
+    /// with `position` and `character`, `key.typo`, ...) as `parseKey` does; `js.bad_argument`
+    /// for a command of the wrong shape or a bad `now`.
     #[wasm_bindgen(unchecked_return_type = "Outcome")]
     pub fn execute(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "LedgerCommand")] command: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let command: LedgerCommand = document(&command, "command", COMMAND)?;
+        let command = command_arg(&command)?;
         let now = instant(&now, "now")?;
         output(&self.inner.execute(command, now).map_err(to_js)?)
     }
@@ -143,7 +185,7 @@ impl JsLedger {
         #[wasm_bindgen(unchecked_param_type = "LedgerCommand")] command: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let command: LedgerCommand = document(&command, "command", COMMAND)?;
+        let command = command_arg(&command)?;
         let now = instant(&now, "now")?;
         output(&self.inner.decide(&command, now).map_err(to_js)?)
     }
@@ -308,17 +350,16 @@ impl JsLedger {
     ///
     /// # Errors
     /// `js.bad_argument` only.
-    #[wasm_bindgen(unchecked_return_type = "KeyCheck")]
     pub fn validate(
         &self,
         issuer: &JsIssuer,
         #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
-    ) -> Result<JsValue, JsValue> {
+    ) -> Result<crate::key::JsKeyCheck, JsValue> {
         let text = args::string(&text, "text")?;
         let now = instant(&now, "now")?;
         let check = self.inner.validate(issuer.core(), &text, now);
-        output(&crate::key::CheckView::from(check))
+        Ok(crate::key::CheckView::from(check).into())
     }
 
     /// `licenceHistories(until)`: each licence's state spans up to `until`, the input of the

@@ -1,7 +1,7 @@
 // Node tests of billing: Billing Detail, recompute, Activation Report, trends, explain, bulk.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import * as kl from '../pkg-node/keyledger_wasm.js';
+import * as kl from '../dist/keyledger/index.node.js';
 import { throwsCoded, SP_MSP, IMAGEMANAGER, T0, prices, story } from './helpers.mjs';
 
 const UNTIL = '2026-11-01T00:00:00Z';

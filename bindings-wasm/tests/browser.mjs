@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import * as kl from '../pkg-node/keyledger_wasm.js';
+import * as kl from '../dist/keyledger/index.node.js';
 import { wrongSymbol, swapAdjacent } from './keytext.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

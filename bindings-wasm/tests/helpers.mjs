@@ -1,4 +1,4 @@
-// Shared by the node tests of the whole library (pkg-node, an ES module).
+// Shared by the node tests of the whole library (the package's node entry, dist/keyledger).
 import assert from 'node:assert/strict';
 
 /** Runs `fn`, asserts it throws a KeyledgerError with `code` and the given fields; returns it. */

@@ -1,14 +1,8 @@
-// The key-check page's key-only module (www/pkg, --target web, built without default features):
-// it checks keys and refuses catalogs passed as JSON with a coded error.
+// The package's key-only entry (keyledger/keys: the module built without default features): it
+// checks keys and refuses catalogs passed as JSON with a coded error.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { initSync, checkKey, parseKey, catalog, Issuer } from '../www/pkg/keyledger_wasm.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-initSync({ module: fs.readFileSync(path.join(here, '..', 'www', 'pkg', 'keyledger_wasm_bg.wasm')) });
+import { checkKey, parseKey, catalog, Issuer } from '../dist/keyledger/keys.node.js';
 
 test('the key-only module checks keys like the full one', () => {
   const issuer = new Issuer(new Uint8Array(32).fill(3));

@@ -1,8 +1,8 @@
 // Node tests of the product-key API of the wasm package (built by bindings-wasm/test.sh into
-// bindings-wasm/pkg-node, an ES module).
+// the package's node entry, dist/keyledger/index.node.js).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import * as kl from '../pkg-node/keyledger_wasm.js';
+import * as kl from '../dist/keyledger/index.node.js';
 import { ALPHABET, wrongSymbol, swapAdjacent } from './keytext.mjs';
 import { throwsCoded } from './helpers.mjs';
 
@@ -40,7 +40,10 @@ test('Issuer generates canonical keys that check, parse and verify', () => {
   assert.notEqual(issuer.generate(SP_MSP, 13), key);
 
   const check = kl.checkKey(key);
-  assert.deepEqual(Object.keys(check).sort(), [...CHECK_FIELDS].sort());
+  assert.ok(check instanceof kl.KeyCheck, 'a KeyCheck (getters over the Rust value)');
+  assert.deepEqual(Object.keys(check.toJSON()).sort(), [...CHECK_FIELDS].sort());
+  assert.deepEqual(JSON.parse(JSON.stringify(check)), check.toJSON());
+  for (const field of CHECK_FIELDS) assert.equal(check.toJSON()[field], check[field], field);
   assert.equal(check.usable, true);
   assert.equal(check.code, 'ok');
   assert.equal(check.key, key);
@@ -100,7 +103,7 @@ test('secret rotation: add, activate, remove', () => {
   issuer.setActive(1);
   const fresh = issuer.generate(SP_MSP, 2);
   assert.equal(kl.parseKey(fresh).secretId, 1);
-  assert.deepEqual(issuer.secretIds(), [0, 1]);
+  assert.deepEqual(issuer.secretIds, [0, 1]);
   issuer.verify(old);
   throwsCoded(() => issuer.removeSecret(1), 'key.active_secret', { secretId: 1 });
   issuer.removeSecret(0);

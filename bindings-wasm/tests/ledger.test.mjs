@@ -1,7 +1,7 @@
-// Node tests of the ledger, offline certificates and the clock check (pkg-node).
+// Node tests of the ledger, offline certificates and the clock check (the package's node entry).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import * as kl from '../pkg-node/keyledger_wasm.js';
+import * as kl from '../dist/keyledger/index.node.js';
 import { throwsCoded, SECRET, SP_MSP, T0, plusDays, story } from './helpers.mjs';
 
 test('activation, call-home decisions and the 7/14/30-day states', () => {
@@ -147,4 +147,63 @@ test('offline certificates: issue, verify, refuse; the clock check', () => {
   assert.equal(kl.checkClock(hw, new Date(Date.parse(T0) - 3600e3)), T0, 'within the tolerance');
   throwsCoded(() => kl.checkClock(hw, plusDays(T0, -2)), 'offline.clock_rollback');
   assert.equal(kl.checkClock(hw, plusDays(T0, -2), 3 * 86400), T0);
+});
+
+// Issue 20, item 6: every entry point that takes a key reports the key's own typed error, with the
+// same code and fields as parseKey (position and character for a bad symbol), not js.bad_argument.
+test('a malformed or mistyped key in any command throws the same coded error as parseKey', async () => {
+  const { wrongSymbol } = await import('./keytext.mjs');
+  const issuer = new kl.Issuer(SECRET);
+  const ledger = new kl.Ledger();
+  const [key] = ledger.generateKeys(issuer, SP_MSP, 1, { account: 0 }, T0).keys;
+  ledger.execute({ type: 'activate', key, machine: 'pc-1', msp_name: 'MSP', customer_name: 'C', edition: 'Server' }, T0);
+  const before = ledger.toJson();
+  const badSymbol = `${key.slice(0, 18)}U`; // 'U' is not a Crockford symbol: position 19
+  const typo = wrongSymbol(key, 3);
+  const asParseKey = (text) => {
+    try {
+      kl.parseKey(text);
+    } catch (e) {
+      return e;
+    }
+    throw new Error(`${text} parsed`);
+  };
+  const expected = [
+    [badSymbol, 'key.malformed', { position: 19, character: 'U' }],
+    [typo, 'key.typo', {}],
+    ['ABCD', 'key.malformed', { found: 4 }],
+  ];
+  for (const [text, code, fields] of expected) {
+    const reference = asParseKey(text);
+    assert.equal(reference.code, code, `parseKey(${text})`);
+    const commands = [
+      { type: 'activate', key: text, machine: 'pc-2', msp_name: 'MSP', customer_name: 'C', edition: 'Server' },
+      { type: 'call_home', key: text, machine: 'pc-1' },
+      { type: 'deactivate', key: text, machine: 'pc-1' },
+      { type: 'reactivate', key: text, machine: 'pc-1' },
+      { type: 'move_key', key: text, to: { account: 0 } },
+      { type: 'set_legacy_status', key: text, active: false },
+      { type: 'record_keys', product: SP_MSP, container: { account: 0 }, keys: [key, text] },
+    ];
+    for (const command of commands) {
+      for (const [how, run] of [['execute', () => ledger.execute(command, T0)], ['decide', () => ledger.decide(command, T0)],
+        ['execute (JSON text)', () => ledger.execute(JSON.stringify(command), T0)]]) {
+        const e = throwsCoded(run, code, fields);
+        assert.equal(e.message, reference.message, `${how} ${command.type}: the same message as parseKey`);
+        for (const name of ['position', 'character', 'found']) assert.equal(e[name], reference[name], `${how} ${command.type}: ${name}`);
+      }
+    }
+    for (const [what, run] of [
+      ['status', () => ledger.status(text, T0)],
+      ['history', () => ledger.history(text, T0)],
+      ['issueCertificate', () => ledger.issueCertificate(new kl.CertificateIssuer(1, new Uint8Array(32).fill(9)), text, 'pc-1', T0, 86400, 1n)],
+    ]) {
+      const e = throwsCoded(run, code, fields);
+      assert.equal(e.message, reference.message, what);
+    }
+    const check = ledger.validate(issuer, text, T0);
+    assert.equal(check.code, code, 'validate answers with the same code');
+    if (code === 'key.malformed' && fields.position) assert.deepEqual([check.position, check.character], [19, 'U']);
+  }
+  assert.equal(ledger.toJson(), before, 'refused commands change nothing');
 });

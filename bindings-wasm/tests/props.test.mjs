@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import * as kl from '../pkg-node/keyledger_wasm.js';
+import * as kl from '../dist/keyledger/index.node.js';
 import { SECRET, T0, prices } from './helpers.mjs';
 
 const RUNS = Number(process.env.FC_RUNS ?? 60);

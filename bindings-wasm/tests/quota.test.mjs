@@ -1,7 +1,7 @@
 // Node tests of quota accounting (the subscription control panel).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import * as kl from '../pkg-node/keyledger_wasm.js';
+import * as kl from '../dist/keyledger/index.node.js';
 import { throwsCoded, T0 } from './helpers.mjs';
 
 const SUB = 'mozy-1';

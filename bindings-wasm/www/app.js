@@ -1,5 +1,5 @@
 // Live product-key check, driven only by the keyledger WebAssembly module.
-import init, { checkKey, parseKey, Issuer } from './pkg/keyledger_wasm.js';
+import { checkKey, parseKey, Issuer } from 'keyledger/keys';
 
 const SYMBOLS = 16;
 const input = document.getElementById('key');
@@ -76,7 +76,6 @@ function update() {
   }
 }
 
-await init();
 // A demo issuer with a public secret: only for the sample button. Real keys come from the vendor.
 const demo = new Issuer(new TextEncoder().encode('keyledger public demo secret, not for real keys'));
 let nextSample = 1;

@@ -1,10 +1,8 @@
-// The demo MSP console: a ledger kept in the page, driven by the whole keyledger module
-// (pkg-full). Time is the "Today" control (09:00 UTC of that day); every action is a ledger
+// The demo MSP console: a ledger kept in the page, driven by the whole keyledger package
+// (`import 'keyledger'`, named by the page's import map; the wasm instantiates on import). Time is the "Today" control (09:00 UTC of that day); every action is a ledger
 // command executed at that instant. No domain logic here: the page only calls the library and
 // draws what it returns.
-import init, * as kl from './pkg-full/keyledger_wasm.js';
-
-await init();
+import * as kl from 'keyledger';
 
 // Demo only: a public secret compiled into the page (see the footer).
 const issuer = new kl.Issuer(new TextEncoder().encode('keyledger demo console secret!!!'));

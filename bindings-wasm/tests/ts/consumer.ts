@@ -1,13 +1,16 @@
-// A TypeScript consumer of every export of the package, type-checked by `tsc --noEmit` in the test
-// command (bindings-wasm/test.sh). It is not run: its job is to prove the declarations describe
-// the API as the node tests use it, and to fail the build when an export or a type drifts.
-import * as kl from '../../pkg-node/keyledger_wasm.js';
+// A TypeScript consumer of every export of the package (`keyledger` and `keyledger/keys`),
+// compiled by tests/consumers/run.sh against the packed package installed into a fresh project,
+// with `strict` and `skipLibCheck: false`, once with node types only (tsconfig.node.json) and once
+// with the DOM lib (tsconfig.dom.json). It is not run: its job is to prove the declarations
+// describe the API as the node tests use it, and to fail the build when an export or a type drifts.
+import * as kl from 'keyledger';
+import * as keysOnly from 'keyledger/keys';
 import type {
-  Instant, KeyCheck, ParsedKey, Catalog, KeyledgerError, LedgerCommand, LedgerEvent, Outcome, Generated,
+  Instant, KeyCheck, KeyCheckObject, CheckCode, ErrorCode, KeyErrorCode, ParsedKey, Catalog, KeyledgerError, LedgerCommand, LedgerEvent, Outcome, Generated,
   KeyStatus, LicenceState, HistoryEntry, NameReport, Org, LicenceHistory, LifecyclePolicy, CallHomeCertificate,
   PriceList, BillingDetailResult, Recomputed, ActivationReportResult, TrendsResult, Explanation, BulkColumns,
   BulkResult, QuotaCommand, QuotaEvent, Rendered, AccountView, ResellerView, RefreshReport, Money,
-} from '../../pkg-node/keyledger_wasm.js';
+} from 'keyledger';
 
 const now: Instant = new Date('2026-10-01T09:00:00Z');
 const later: Instant = '2026-10-02T09:00:00Z';
@@ -30,10 +33,20 @@ issuer.setCatalog(JSON.stringify(issuerCatalog));
 issuer.addSecret(1, new Uint8Array(32).fill(1));
 issuer.setActive(1);
 issuer.removeSecret(0);
-const ids: number[] = issuer.secretIds();
+const ids: number[] = issuer.secretIds;
 const active: number = issuer.activeSecret;
 issuer.setMaxPerRequest(20);
+issuer.maxPerRequest = 30;
 const max: number = issuer.maxPerRequest;
+const checkCode: CheckCode = check.code;
+const plainCheck: KeyCheckObject = check.toJSON();
+
+// keyledger/keys: the same functions, the same types
+const keyCheck: KeyCheck = keysOnly.checkKey('ABCD-EFGH-JKMN-PQRS');
+const keyIssuer: kl.Issuer = new keysOnly.Issuer(new Uint8Array(32), 0);
+const keyParsed: ParsedKey = keysOnly.parseKey(keyIssuer.generate(1, 1));
+const keyVersion: string = keysOnly.version();
+const keyCatalog: Catalog = keysOnly.catalog();
 
 // ledger
 const policy: LifecyclePolicy = { late_after_seconds: 7 * 86400, disabled_after_seconds: 14 * 86400, lapse_after_seconds: 30 * 86400 };
@@ -111,12 +124,25 @@ const bookText: string = book.toJson();
 const bookAgain = kl.QuotaBook.fromJson(bookText);
 const bookReplayed = kl.QuotaBook.replay(quotaEvents);
 
-// errors
+// errors: narrowed on `code`, the fields are typed
 try {
   kl.parseKey('nope');
 } catch (e) {
-  const err = e as KeyledgerError;
-  const code: string = err.code;
+  if (kl.isKeyledgerError(e)) {
+    const err: KeyledgerError = e;
+    const code: ErrorCode = err.code;
+    if (err.code === 'key.malformed') {
+      const at: number | undefined = err.position;
+      const what: string | undefined = err.character;
+    } else if (err.code === 'key.too_many') {
+      const limit: number = err.max;
+    } else if (err.code === 'quota.limit_exceeded') {
+      const facts: unknown = err['requested'];
+    }
+    // @ts-expect-error: not a code
+    const wrong: ErrorCode = 'key.nope';
+    const keyCode: KeyErrorCode = 'key.typo';
+  }
 }
 
 // Every binding is used (noUnusedLocals is off; this keeps editors quiet about the values).
@@ -125,4 +151,5 @@ export const used = [
   ledgerPolicy, org, state, statuses, counts, history, names, validated, restored, replayed, events, signerId,
   direct, nonce, highWater2, normalised, total, again, activations, trends, why, bulk, perGroup, wouldBe,
   quotaApplied, quotaNext, notACommand, subscriptions, account, reseller, refresh, bookAgain, bookReplayed, decided,
+  checkCode, plainCheck, keyCheck, keyParsed, keyVersion, keyCatalog,
 ];
