@@ -18,17 +18,23 @@ const keys = issuer.generateBatch(1, 0, 1024);
 
 function bench(name, fn) {
   for (let i = 0; i < 3; i++) fn(); // warm up
+  // Rounds of 1024 calls for `seconds`: the mean over all of them (GC and a shared machine's
+  // preemptions included) and the best round (what a quiet machine gives; the figure the issue's
+  // budget is judged on in benches/README.md, with the mean beside it).
   let rounds = 0;
+  let best = Infinity;
   const start = process.hrtime.bigint();
   const deadline = start + BigInt(Math.round(seconds * 1e9));
   let now = start;
   while (now < deadline) {
     fn();
     rounds += 1;
-    now = process.hrtime.bigint();
+    const after = process.hrtime.bigint();
+    best = Math.min(best, Number(after - now) / keys.length);
+    now = after;
   }
   const ns = Number(now - start) / (rounds * keys.length);
-  console.log(`${name.padEnd(48)} ${ns.toFixed(0).padStart(6)} ns/key  ${(1e9 / ns / 1e6).toFixed(2)} M keys/s`);
+  console.log(`${name.padEnd(48)} best ${best.toFixed(0).padStart(6)} ns/key  mean ${ns.toFixed(0).padStart(6)} ns/key`);
 }
 
 let sink = 0;

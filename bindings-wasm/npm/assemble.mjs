@@ -1,7 +1,8 @@
 // Assembles the npm package `keyledger` from two wasm-bindgen `--target web` outputs: the whole
 // library (`full`) and the key-only build (`keys`). See bindings-wasm/README.md, "The package".
 //
-//   node npm/assemble.mjs <full dir> <keys dir> <out dir> <version>
+//   node npm/assemble.mjs <full dir> <keys dir> <out dir> <version> <types.d.ts>
+// (<types.d.ts>: the declarations ts-rs derives from the Rust types, tests/ts_export.rs)
 //
 // Each build gets two entry modules that instantiate the wasm when they are imported (no init call):
 //   *.node.js     the `node` export condition: reads the .wasm beside it with fs.readFileSync and
@@ -17,9 +18,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
-const [fullDir, keysDir, out, version] = process.argv.slice(2);
-if (!version) {
-  console.error('usage: node assemble.mjs <full dir> <keys dir> <out dir> <version>');
+const [fullDir, keysDir, out, version, generatedTypes] = process.argv.slice(2);
+if (!generatedTypes) {
+  console.error('usage: node assemble.mjs <full dir> <keys dir> <out dir> <version> <types.d.ts>');
   process.exit(2);
 }
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -152,28 +153,22 @@ function errorCodes() {
   return [...codes].sort();
 }
 
-/** The serde names of the Rust `CheckCode` (the `code` of a `KeyCheck`). */
-function checkCodes() {
-  const text = fs.readFileSync(path.join(root, 'core', 'src', 'key', 'validate.rs'), 'utf8');
-  const body = text.match(/pub enum CheckCode \{([\s\S]*?)\n\}/);
-  const names = body ? [...body[1].matchAll(/#\[serde\(rename = "([^"]+)"\)\]/g)].map((m) => m[1]) : [];
-  if (!names.includes('ok') || !names.includes('key.typo')) throw new Error(`CheckCode names not found (${names})`);
-  return names;
-}
-
 // Declarations: the whole library's, and the key entry re-exporting from them.
 const codes = errorCodes();
 const extra = fs.readFileSync(path.join(here, 'errors.d.ts'), 'utf8')
-  .replace('/*CODES*/', codes.map((c) => `\n    | ${JSON.stringify(c)}`).join(''))
-  .replace('/*CHECK_CODES*/', checkCodes().map((c) => `\n    | ${JSON.stringify(c)}`).join(''));
+  .replace('/*CODES*/', codes.map((c) => `\n    | ${JSON.stringify(c)}`).join(''));
+const derived = fs.readFileSync(generatedTypes, 'utf8');
+for (const name of ['LicenceState', 'LifecyclePolicy', 'StateSpan', 'BillingRule', 'Rounding', 'CheckCode']) {
+  if (!derived.includes(`export type ${name} =`)) throw new Error(`${generatedTypes} has no ${name}`);
+}
 fs.writeFileSync(path.join(out, 'errors.js'), `/** Whether a caught value is a keyledger error (an \`Error\` named "KeyledgerError" with a code). */
 export function isKeyledgerError(value) {
   return value instanceof Error && value.name === 'KeyledgerError' && typeof value.code === 'string';
 }
 `);
 const dts = trimDeclarations(full.dts);
-fs.writeFileSync(path.join(out, 'index.d.ts'), `${dts}\n${extra}`);
-const types = typesOf(`${dts}\n${extra}`);
+fs.writeFileSync(path.join(out, 'index.d.ts'), `${dts}\n${derived}\n${extra}`);
+const types = typesOf(`${dts}\n${derived}\n${extra}`);
 fs.writeFileSync(
   path.join(out, 'keys.d.ts'),
   `// keyledger/keys: the key functions of the whole library, with the same types.\n` +

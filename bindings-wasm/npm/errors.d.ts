@@ -3,9 +3,6 @@
 // errors (core/src/**) and the binding's own `js.*` codes (bindings-wasm/src/**).
 /** Every stable error code a keyledger function can throw. */
 export type ErrorCode = /*CODES*/;
-/** The `code` of a `KeyCheck`: "ok" or why the key is not usable (generated from the Rust
- * `CheckCode`'s serde names, core/src/key/validate.rs). */
-export type CheckCode = /*CHECK_CODES*/;
 /** The codes of the product-key errors (also the `code` of a `KeyCheck` that is not usable). */
 export type KeyErrorCode = Extract<ErrorCode, `key.${string}`>;
 /** The facts each code carries, as fields of the thrown error (camelCase); codes not listed carry

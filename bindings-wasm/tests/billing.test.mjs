@@ -94,3 +94,22 @@ test('bulk path over typed arrays equals the history path, and refuses bad colum
   });
   throwsCoded(() => kl.bulkBill({ ...columns, group: Uint16Array.from([0]) }, { groups: 2, month: '2026-11' }), 'billing.column_length');
 });
+
+test('doubleBilling: a machine with an active legacy licence and a billed SP MSP licence', () => {
+  const history = (key, product, machine, from) => ({
+    key, product, edition: null, account: 'Acme', site: null, machine,
+    spans: [{ from, until: null, state: 'active' }], activations: [], deactivations: [],
+  });
+  const legacy = history('6YD0-9HRC-8Z1P-0M91', 3, 'srv-01', '2026-01-05T12:00:00Z');
+  const msp = history('6VWX-KVJH-PE9Z-D362', SP_MSP, 'SRV-01', '2026-11-10T12:00:00Z');
+  const storagecraft = { currency: 'USD', rule: { more_than_days: 14 }, scale: 2, prices: [] };
+  const r = kl.doubleBilling([legacy, msp], { month: '2026-11', prices: storagecraft });
+  assert.equal(r.report.rows.length, 1);
+  assert.equal(r.report.rows[0].overlapping_days, 21, '10-30 November');
+  assert.equal(r.report.rows[0].legacy_key, '6YD0-9HRC-8Z1P-0M91');
+  assert.equal(r.report.rows[0].msp_key, '6VWX-KVJH-PE9Z-D362');
+  assert.match(r.text, /6YD0-9HRC-8Z1P-0M91/);
+  assert.ok(r.csv.split('\n').length >= 2);
+  assert.equal(kl.doubleBilling([legacy], { month: '2026-11', prices: storagecraft }).report.rows.length, 0);
+  throwsCoded(() => kl.doubleBilling([legacy, msp], { month: '2026-11', prices: storagecraft, zone: 'Mars/Base' }), 'billing.unknown_time_zone');
+});

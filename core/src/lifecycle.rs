@@ -33,6 +33,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Where a licence is in its life cycle.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LicenceState {
@@ -81,6 +82,7 @@ impl LicenceState {
 }
 
 /// The thresholds of the subscription life cycle, in seconds.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LifecyclePolicy {
     /// A licence is Late when its last contact is more than this long ago (seed: 7 days).
@@ -203,6 +205,7 @@ impl LifecyclePolicy {
 }
 
 /// A stretch of time a licence spent in one state: `[from, until)`, `until = None` meaning "still".
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateSpan {
     /// First instant in this state.

@@ -9,7 +9,7 @@ import type {
   Instant, KeyCheck, KeyCheckObject, CheckCode, ErrorCode, KeyErrorCode, ParsedKey, Catalog, KeyledgerError, LedgerCommand, LedgerEvent, Outcome, Generated,
   KeyStatus, LicenceState, HistoryEntry, NameReport, Org, LicenceHistory, LifecyclePolicy, CallHomeCertificate,
   PriceList, BillingDetailResult, Recomputed, ActivationReportResult, TrendsResult, Explanation, BulkColumns,
-  BulkResult, QuotaCommand, QuotaEvent, Rendered, AccountView, ResellerView, RefreshReport, Money,
+  BulkResult, DoubleBillingResult, QuotaCommand, QuotaEvent, Rendered, AccountView, ResellerView, RefreshReport, Money,
 } from 'keyledger';
 
 const now: Instant = new Date('2026-10-01T09:00:00Z');
@@ -98,6 +98,10 @@ const again: Recomputed = kl.recompute(detail.report, histories, prices, ledgerC
 const activations: ActivationReportResult = kl.activationReport(histories, { start: '2026-10-01', end: '2026-10-31', sort: ['date'] });
 const trends: TrendsResult = kl.trends(histories, { last: '2026-10', rule: 'any_day' });
 const why: Explanation = kl.explain(histories[0], { month: '2026-10' });
+const double: DoubleBillingResult = kl.doubleBilling(histories, { month: '2026-10', prices });
+const overlap: number | undefined = double.report.rows[0]?.overlapping_days;
+const job: LedgerCommand = { type: 'start_job', key: keys[0], job_type: 'ShadowStream', job_name: 'nightly', machine: 'pc-1' };
+const jobsInUse: number | undefined = status.jobs[0]?.in_use;
 const columns: BulkColumns = {
   licence: new Uint32Array(0), at: new BigInt64Array(0), activatedAt: new BigInt64Array(0),
   deactivatedAt: new BigInt64Array(0), lastContactBefore: new BigInt64Array(0), group: new Uint16Array(0),
@@ -151,5 +155,5 @@ export const used = [
   ledgerPolicy, org, state, statuses, counts, history, names, validated, restored, replayed, events, signerId,
   direct, nonce, highWater2, normalised, total, again, activations, trends, why, bulk, perGroup, wouldBe,
   quotaApplied, quotaNext, notACommand, subscriptions, account, reseller, refresh, bookAgain, bookReplayed, decided,
-  checkCode, plainCheck, keyCheck, keyParsed, keyVersion, keyCatalog,
+  double, overlap, job, jobsInUse, checkCode, plainCheck, keyCheck, keyParsed, keyVersion, keyCatalog,
 ];

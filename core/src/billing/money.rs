@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(Rounding::Down.round(x, 2), Decimal::new(1234, 2));
 /// assert_eq!(Rounding::Up.round(x, 2), Decimal::new(1235, 2));
 /// ```
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rounding {

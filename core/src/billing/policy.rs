@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 /// let json = serde_json::to_string(&BillingRule::MoreThanDays(14)).unwrap();
 /// assert_eq!(json, r#"{"more_than_days":14}"#);
 /// ```
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BillingRule {

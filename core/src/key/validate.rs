@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// The string forms ([`CheckCode::as_str`]) are the same as the error codes of [`KeyError`] and are
 /// what the Python and JS bindings show.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum CheckCode {
