@@ -203,7 +203,6 @@ const pkg = {
 fs.writeFileSync(path.join(out, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
 fs.copyFileSync(path.join(here, 'README.md'), path.join(out, 'README.md'));
 for (const licence of ['LICENSE-MIT', 'LICENSE-APACHE']) {
-  const atRoot = path.join(root, licence);
-  fs.copyFileSync(fs.existsSync(atRoot) ? atRoot : path.join(here, licence), path.join(out, licence));
+  fs.copyFileSync(path.join(root, licence), path.join(out, licence)); // the repository's own texts
 }
 console.log(`assembled ${out}: keyledger ${cargoVersion}; ${full.exports.length} exports (keys: ${keys.exports.length}), ${types.length} types, ${codes.length} error codes`);

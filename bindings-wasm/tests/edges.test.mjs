@@ -1,8 +1,8 @@
 // Node tests of issue 20 through the generic execute path: ImageManager job licences, legacy keys
-// at an instant and their machine, and the double-billing report (pkg-node).
+// at an instant and their machine, and the double-billing report (the package's node entry).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import * as kl from '../pkg-node/keyledger_wasm.js';
+import * as kl from '../dist/keyledger/index.node.js';
 import { throwsCoded, SECRET, SP_MSP, IMAGEMANAGER, T0, plusDays } from './helpers.mjs';
 
 const LEGACY_SP = 3;
