@@ -1,12 +1,16 @@
 //! Ledger benchmarks: applying call-home events to a ledger of 1 M licences, and the state of every
-//! licence at one instant. Also prints the heap bytes per licence (counting allocator).
+//! licence at one instant. Also prints the heap bytes per licence (counting allocator), and times
+//! the event fingerprint (SipHash-1-3 over the kernel's byte encoding) against SHA-256 of the same
+//! bytes, the choice recorded in docs/decisions/ledger.md.
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use keyledger::catalog::presets;
 use keyledger::key::Issuer;
 use keyledger::licence::{Ledger, LedgerCommand, LedgerEvent, LedgerEventKind, LicenceId};
 use keyledger::lifecycle::LifecyclePolicy;
+use keyledger::log::Fingerprint;
 use keyledger::org::{AccountId, Container};
+use sha2::{Digest, Sha256};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -125,5 +129,52 @@ fn call_homes(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, call_homes);
+/// The kernel's encoding of a call-home, written out (as `core/tests/fingerprints.rs` checks it).
+fn call_home_bytes(e: &LedgerEvent, licence: u32) -> [u8; 43] {
+    let mut b = [0u8; 43];
+    b[..8].copy_from_slice(&e.id.to_le_bytes());
+    b[8..16].copy_from_slice(&e.at.timestamp().to_le_bytes());
+    b[16..20].copy_from_slice(&e.at.timestamp_subsec_nanos().to_le_bytes());
+    b[20..28].copy_from_slice(&11u64.to_le_bytes());
+    b[28..39].copy_from_slice(b"called_home");
+    b[39..43].copy_from_slice(&licence.to_le_bytes());
+    b
+}
+
+fn fingerprints(c: &mut Criterion) {
+    let events: Vec<LedgerEvent> = (0..1000u32)
+        .map(|i| LedgerEvent {
+            id: u64::from(i),
+            at: t0() + Duration::seconds(i64::from(i)),
+            kind: LedgerEventKind::CalledHome {
+                licence: LicenceId(i),
+            },
+        })
+        .collect();
+    let mut g = c.benchmark_group("fingerprint");
+    g.throughput(Throughput::Elements(events.len() as u64));
+    g.bench_function("siphash13_call_home_1000", |b| {
+        b.iter(|| {
+            events
+                .iter()
+                .fold(0u64, |acc, e| acc ^ Fingerprint::of(black_box(e)).0)
+        })
+    });
+    g.bench_function("sha256_call_home_1000", |b| {
+        b.iter(|| {
+            events.iter().fold(0u64, |acc, e| {
+                let LedgerEventKind::CalledHome { licence } = e.kind else {
+                    return acc;
+                };
+                let d = Sha256::digest(call_home_bytes(black_box(e), licence.0));
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&d[..8]);
+                acc ^ u64::from_le_bytes(w)
+            })
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, call_homes, fingerprints);
 criterion_main!(benches);

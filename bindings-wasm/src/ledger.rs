@@ -10,7 +10,7 @@ use crate::key::JsIssuer;
 use crate::time::{instant, optional_instant};
 use keyledger::catalog::{presets, Catalog};
 use keyledger::key::ProductKey;
-use keyledger::licence::{offline, Applied, Ledger, LedgerCommand, LedgerEvent};
+use keyledger::licence::{offline, Ledger, LedgerEvent, Outcome};
 use keyledger::lifecycle::LifecyclePolicy;
 use keyledger::org::Container;
 use serde::Deserialize;
@@ -128,9 +128,8 @@ impl JsLedger {
         #[wasm_bindgen(unchecked_param_type = "LedgerCommand")] command: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let command: LedgerCommand = document(&command, "command", COMMAND)?;
-        let now = instant(&now, "now")?;
-        output(&self.inner.execute(command, now).map_err(to_js)?)
+        let decided = crate::log::execute(&mut self.inner, &command, &now, COMMAND)?;
+        output(&Outcome::from(decided))
     }
 
     /// `decide(command, now)`: the events a command would cause, without applying them.
@@ -143,27 +142,21 @@ impl JsLedger {
         #[wasm_bindgen(unchecked_param_type = "LedgerCommand")] command: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let command: LedgerCommand = document(&command, "command", COMMAND)?;
-        let now = instant(&now, "now")?;
-        output(&self.inner.decide(&command, now).map_err(to_js)?)
+        crate::log::decide(&self.inner, &command, &now, COMMAND)
     }
 
     /// `apply(event)`: applies one stored event; `"new"`, or `"duplicate"` for an event already
     /// applied (same id, same content).
     ///
     /// # Errors
-    /// `licence.event_gap`, `licence.event_conflict`, `js.bad_argument`.
+    /// `licence.event_gap`, `licence.event_conflict`, `licence.event_too_old` (a call-home id
+    /// older than the ledger's redelivery window), `licence.invalid_event`, `js.bad_argument`.
     #[wasm_bindgen(unchecked_return_type = "\"new\" | \"duplicate\"")]
     pub fn apply(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "LedgerEvent")] event: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let event: LedgerEvent = document(&event, "event", EVENT)?;
-        Ok(match self.inner.apply(&event).map_err(to_js)? {
-            Applied::New => "new",
-            Applied::Duplicate => "duplicate",
-        }
-        .into())
+        crate::log::apply(&mut self.inner, &event, EVENT)
     }
 
     /// The id the next event gets (the number of events applied).
