@@ -1,12 +1,16 @@
 //! Ledger benchmarks: applying call-home events to a ledger of 1 M licences, and the state of every
-//! licence at one instant. Also prints the heap bytes per licence (counting allocator).
+//! licence at one instant. Also prints the heap bytes per licence (counting allocator), and times
+//! the event fingerprint (SipHash-1-3 over the kernel's byte encoding) against SHA-256 of the same
+//! bytes, the choice recorded in docs/decisions/ledger.md.
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use keyledger::catalog::presets;
 use keyledger::key::Issuer;
 use keyledger::licence::{Ledger, LedgerCommand, LedgerEvent, LedgerEventKind, LicenceId};
 use keyledger::lifecycle::LifecyclePolicy;
+use keyledger::log::Fingerprint;
 use keyledger::org::{AccountId, Container};
+use sha2::{Digest, Sha256};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -125,5 +129,58 @@ fn call_homes(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, call_homes);
+/// The kernel's encoding of a call-home (envelope bytes, then the kind's stored JSON), as
+/// `core/tests/fingerprints.rs` checks it: the input both hashes below get.
+fn call_home_bytes(e: &LedgerEvent) -> Vec<u8> {
+    let mut b = Vec::with_capacity(64);
+    b.extend(e.id.to_le_bytes());
+    b.extend(e.at.timestamp().to_le_bytes());
+    b.extend(e.at.timestamp_subsec_nanos().to_le_bytes());
+    b.extend(serde_json::to_vec(&e.kind).unwrap_or_default());
+    b
+}
+
+fn fingerprints(c: &mut Criterion) {
+    let events: Vec<LedgerEvent> = (0..1000u32)
+        .map(|i| LedgerEvent {
+            id: u64::from(i) + 2_000_000,
+            at: t0() + Duration::seconds(i64::from(i)),
+            kind: LedgerEventKind::CalledHome {
+                licence: LicenceId(i * 997),
+            },
+        })
+        .collect();
+    let bytes: Vec<Vec<u8>> = events.iter().map(call_home_bytes).collect();
+    let (k0, k1) = keyledger::log::SIP_KEYS;
+    // The same answer as the kernel, so the bench times the hash it uses.
+    for (e, b) in events.iter().zip(&bytes) {
+        let mut h = siphasher::sip::SipHasher13::new_with_keys(k0, k1);
+        std::hash::Hasher::write(&mut h, b);
+        assert_eq!(std::hash::Hasher::finish(&h), Fingerprint::of(e).0);
+    }
+    let mut g = c.benchmark_group("fingerprint");
+    g.throughput(Throughput::Elements(events.len() as u64));
+    g.bench_function("siphash13_call_home_1000", |b| {
+        b.iter(|| {
+            bytes.iter().fold(0u64, |acc, x| {
+                let mut h = siphasher::sip::SipHasher13::new_with_keys(k0, k1);
+                std::hash::Hasher::write(&mut h, black_box(x));
+                acc ^ std::hash::Hasher::finish(&h)
+            })
+        })
+    });
+    g.bench_function("sha256_call_home_1000", |b| {
+        b.iter(|| {
+            bytes.iter().fold(0u64, |acc, x| {
+                let d = Sha256::digest(black_box(x));
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&d[..8]);
+                acc ^ u64::from_le_bytes(w)
+            })
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, call_homes, fingerprints);
 criterion_main!(benches);

@@ -10,7 +10,7 @@ use crate::key::JsIssuer;
 use crate::time::{instant, optional_instant};
 use keyledger::catalog::{presets, Catalog};
 use keyledger::key::ProductKey;
-use keyledger::licence::{offline, Applied, Ledger, LedgerCommand, LedgerEvent};
+use keyledger::licence::{offline, Ledger, LedgerEvent, Outcome};
 use keyledger::lifecycle::LifecyclePolicy;
 use keyledger::org::Container;
 use serde::Deserialize;
@@ -78,15 +78,6 @@ fn command_keys(command: &JsValue) -> Result<(), JsValue> {
         }
     }
     Ok(())
-}
-
-/// A ledger command argument: its keys checked ([`command_keys`]), then read.
-///
-/// # Errors
-/// A key parse error, or `js.bad_argument`.
-fn command_arg(command: &JsValue) -> Result<LedgerCommand, JsValue> {
-    command_keys(command)?;
-    document(command, "command", COMMAND)
 }
 
 /// The licence ledger (JS class `Ledger`): accounts and sites, keys, licences and their events.
@@ -170,9 +161,9 @@ impl JsLedger {
         #[wasm_bindgen(unchecked_param_type = "LedgerCommand")] command: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let command = command_arg(&command)?;
-        let now = instant(&now, "now")?;
-        output(&self.inner.execute(command, now).map_err(to_js)?)
+        command_keys(&command)?;
+        let decided = crate::log::execute(&mut self.inner, &command, &now, COMMAND)?;
+        output(&Outcome::from(decided))
     }
 
     /// `decide(command, now)`: the events a command would cause, without applying them.
@@ -185,27 +176,22 @@ impl JsLedger {
         #[wasm_bindgen(unchecked_param_type = "LedgerCommand")] command: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let command = command_arg(&command)?;
-        let now = instant(&now, "now")?;
-        output(&self.inner.decide(&command, now).map_err(to_js)?)
+        command_keys(&command)?;
+        crate::log::decide(&self.inner, &command, &now, COMMAND)
     }
 
     /// `apply(event)`: applies one stored event; `"new"`, or `"duplicate"` for an event already
     /// applied (same id, same content).
     ///
     /// # Errors
-    /// `licence.event_gap`, `licence.event_conflict`, `js.bad_argument`.
+    /// `licence.event_gap`, `licence.event_conflict`, `licence.event_too_old` (a call-home id
+    /// older than the ledger's redelivery window), `licence.invalid_event`, `js.bad_argument`.
     #[wasm_bindgen(unchecked_return_type = "\"new\" | \"duplicate\"")]
     pub fn apply(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "LedgerEvent")] event: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let event: LedgerEvent = document(&event, "event", EVENT)?;
-        Ok(match self.inner.apply(&event).map_err(to_js)? {
-            Applied::New => "new",
-            Applied::Duplicate => "duplicate",
-        }
-        .into())
+        crate::log::apply(&mut self.inner, &event, EVENT)
     }
 
     /// The id the next event gets (the number of events applied).

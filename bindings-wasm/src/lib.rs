@@ -32,6 +32,8 @@ pub mod errors;
 pub mod key;
 #[cfg(feature = "full")]
 pub mod ledger;
+#[cfg(feature = "full")]
+pub mod log;
 pub mod plain;
 #[cfg(feature = "full")]
 pub mod quota;

@@ -4,8 +4,7 @@
 
 use crate::args::{self, document};
 use crate::errors::{output, to_js};
-use crate::time::instant;
-use keyledger::quota::{Applied, QuotaBook, QuotaCommand, QuotaEvent};
+use keyledger::quota::{QuotaBook, QuotaEvent};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -89,9 +88,7 @@ impl JsQuotaBook {
         #[wasm_bindgen(unchecked_param_type = "QuotaCommand")] command: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let command: QuotaCommand = document(&command, "command", COMMAND)?;
-        let now = instant(&now, "now")?;
-        output(&self.inner.execute(command, now).map_err(to_js)?)
+        output(&crate::log::execute(&mut self.inner, &command, &now, COMMAND)?.events)
     }
 
     /// `decide(command, now)`: the events a command would cause, without applying them.
@@ -104,26 +101,20 @@ impl JsQuotaBook {
         #[wasm_bindgen(unchecked_param_type = "QuotaCommand")] command: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Instant")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let command: QuotaCommand = document(&command, "command", COMMAND)?;
-        let now = instant(&now, "now")?;
-        output(&self.inner.decide(&command, now).map_err(to_js)?)
+        crate::log::decide(&self.inner, &command, &now, COMMAND)
     }
 
     /// `apply(event)`: `"new"` or `"duplicate"`.
     ///
     /// # Errors
-    /// `quota.event_gap`, `quota.event_conflict`, `js.bad_argument`.
+    /// `quota.event_gap`, `quota.event_conflict`, `quota.invalid_event` (an event that names
+    /// what the book does not have), `js.bad_argument`.
     #[wasm_bindgen(unchecked_return_type = "\"new\" | \"duplicate\"")]
     pub fn apply(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "QuotaEvent")] event: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let event: QuotaEvent = document(&event, "event", "a quota event")?;
-        Ok(match self.inner.apply(&event).map_err(to_js)? {
-            Applied::New => "new",
-            Applied::Duplicate => "duplicate",
-        }
-        .into())
+        crate::log::apply(&mut self.inner, &event, "a quota event")
     }
 
     /// The id the next event gets.

@@ -13,11 +13,15 @@
 //!
 //! Version history:
 //! - 1: first published format.
+//! - 2: event fingerprints over an explicit byte encoding (SipHash-1-3, see [`crate::log`]); the
+//!   ledger and the quota book keep them in one `log` object. A version-1 ledger or quota book
+//!   loads with a log that continues at its next id and checks no earlier one (its fingerprints
+//!   came from a hash that was not stable across compiler versions). Event logs are unchanged.
 //!
 //! ```
 //! use keyledger::format::{to_json, from_json, FormatError};
 //! let text = to_json("keyledger.example", &vec![1, 2, 3])?;
-//! assert_eq!(text, r#"{"format":"keyledger.example","version":1,"data":[1,2,3]}"#);
+//! assert_eq!(text, r#"{"format":"keyledger.example","version":2,"data":[1,2,3]}"#);
 //! assert_eq!(from_json::<Vec<u32>>("keyledger.example", &text)?, vec![1, 2, 3]);
 //! assert!(matches!(from_json::<Vec<u32>>("keyledger.other", &text), Err(FormatError::WrongFormat { .. })));
 //! # Ok::<(), FormatError>(())
@@ -27,7 +31,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// The format version this library writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Errors reading or writing the stored format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
@@ -125,7 +129,7 @@ struct EnvelopeIn<T> {
 ///
 /// ```
 /// let text = keyledger::format::to_json("keyledger.example", &"hi")?;
-/// assert!(text.contains(r#""version":1"#));
+/// assert!(text.contains(r#""version":2"#));
 /// # Ok::<(), keyledger::format::FormatError>(())
 /// ```
 pub fn to_json<T: Serialize>(format: &str, value: &T) -> Result<String, FormatError> {
@@ -149,10 +153,20 @@ pub fn to_json<T: Serialize>(format: &str, value: &T) -> Result<String, FormatEr
 /// let future = r#"{"format":"keyledger.example","version":99,"data":1}"#;
 /// assert_eq!(
 ///     from_json::<u32>("keyledger.example", future),
-///     Err(FormatError::FutureVersion { found: 99, supported: 1 })
+///     Err(FormatError::FutureVersion { found: 99, supported: 2 })
 /// );
 /// ```
 pub fn from_json<T: DeserializeOwned>(format: &str, text: &str) -> Result<T, FormatError> {
+    from_json_migrating(format, text, |_, _| Ok(()))
+}
+
+/// [`from_json`] with a migration: a document older than [`FORMAT_VERSION`] is read as JSON,
+/// `migrate(version, data)` brings its data to the current shape, then it is decoded.
+pub(crate) fn from_json_migrating<T: DeserializeOwned>(
+    format: &str,
+    text: &str,
+    migrate: impl FnOnce(u32, &mut serde_json::Value) -> Result<(), String>,
+) -> Result<T, FormatError> {
     let header: EnvelopeHeader =
         serde_json::from_str(text).map_err(|e| FormatError::from_json_error(&e))?;
     if header.format != format {
@@ -167,8 +181,21 @@ pub fn from_json<T: DeserializeOwned>(format: &str, text: &str) -> Result<T, For
             supported: FORMAT_VERSION,
         });
     }
-    // Version 1 is the only version so far: no migration to run. A later version adds a
-    // `match header.version` here that upgrades older `serde_json::Value`s before decoding.
+    if header.version < FORMAT_VERSION {
+        let corrupt = |message: String| FormatError::Corrupt {
+            line: 0,
+            column: 0,
+            message,
+        };
+        let doc: EnvelopeIn<serde_json::Value> =
+            serde_json::from_str(text).map_err(|e| FormatError::from_json_error(&e))?;
+        let mut data = doc.data;
+        migrate(header.version, &mut data).map_err(corrupt)?;
+        // Back to text and decoded like a current document: decoding `T` from a `Value` would
+        // compile a second copy of every `Deserialize` (tens of KiB in the wasm module).
+        let text = serde_json::to_string(&data).map_err(|e| corrupt(e.to_string()))?;
+        return serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()));
+    }
     let doc: EnvelopeIn<T> =
         serde_json::from_str(text).map_err(|e| FormatError::from_json_error(&e))?;
     Ok(doc.data)
@@ -184,7 +211,7 @@ mod tests {
             let e = from_json::<u32>("x", text).unwrap_err();
             assert_eq!(e.code(), "format.corrupt", "{text:?}");
         }
-        let e = from_json::<u32>("x", r#"{"format":"x","version":1,"data":"s"}"#).unwrap_err();
+        let e = from_json::<u32>("x", r#"{"format":"x","version":2,"data":"s"}"#).unwrap_err();
         assert!(matches!(e, FormatError::Corrupt { line: 1, .. }), "{e:?}");
     }
 }

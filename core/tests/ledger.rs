@@ -562,7 +562,7 @@ fn corrupt_foreign_and_future_json_are_refused() {
     let (l, _) = one_active();
     let text = l.to_json().unwrap();
     assert_eq!(Ledger::from_json(&text).unwrap(), l);
-    let future = text.replacen("\"version\":1", "\"version\":2", 1);
+    let future = text.replacen("\"version\":2", "\"version\":3", 1);
     assert_eq!(
         Ledger::from_json(&future).unwrap_err().code(),
         "format.future_version"
@@ -624,6 +624,23 @@ fn events_are_idempotent_conflicts_and_gaps_are_errors() {
         copy.apply(&moved_call),
         Err(LicenceError::EventConflict { id: 2 })
     );
+    let mut other_licence = log[2].clone();
+    other_licence.kind = LedgerEventKind::CalledHome {
+        licence: keyledger::licence::LicenceId(0),
+    };
+    assert_eq!(
+        copy.apply(&other_licence),
+        Ok(Applied::Duplicate),
+        "the same event"
+    );
+    other_licence.kind = LedgerEventKind::CalledHome {
+        licence: keyledger::licence::LicenceId(1),
+    };
+    assert_eq!(
+        copy.apply(&other_licence),
+        Err(LicenceError::EventConflict { id: 2 }),
+        "a call-home redelivered for another licence is a conflict"
+    );
     let mut gap = log[2].clone();
     gap.id = 9;
     assert_eq!(
@@ -636,6 +653,58 @@ fn events_are_idempotent_conflicts_and_gaps_are_errors() {
     assert_eq!(copy, src);
     let json = Ledger::events_to_json(&log).unwrap();
     assert_eq!(Ledger::events_from_json(&json).unwrap(), log);
+}
+
+#[test]
+fn a_call_home_older_than_the_window_is_too_old_never_a_duplicate() {
+    let mut l = ledger().with_event_window(3);
+    let key = l
+        .generate_keys(
+            &issuer(),
+            presets::SHADOWPROTECT_MSP,
+            1,
+            default_account(),
+            t0(),
+        )
+        .unwrap()
+        .keys[0];
+    let activation = l.execute(activate(key, "m1"), t0()).unwrap().events;
+    let mut calls = Vec::new();
+    for d in 1..=5 {
+        calls.extend(l.execute(call(key, "m1"), t0() + days(d)).unwrap().events);
+    }
+    // Ids 2..=6 are call-homes; the window holds 4, 5, 6.
+    let before = l.to_json().unwrap();
+    for e in &calls[..2] {
+        assert_eq!(
+            l.apply(e),
+            Err(LicenceError::EventTooOld {
+                id: e.id,
+                oldest: 4
+            })
+        );
+        let mut other = e.clone();
+        other.at += days(1);
+        assert_eq!(l.apply(&other).unwrap_err().code(), "licence.event_too_old");
+    }
+    for e in &calls[2..] {
+        assert_eq!(l.apply(e), Ok(Applied::Duplicate));
+        let mut other = e.clone();
+        other.at += days(1);
+        assert_eq!(
+            l.apply(&other),
+            Err(LicenceError::EventConflict { id: e.id })
+        );
+    }
+    // Events other than call-homes are checked however old they are.
+    assert_eq!(l.apply(&activation[0]), Ok(Applied::Duplicate));
+    let mut other = activation[0].clone();
+    other.at += days(1);
+    assert_eq!(l.apply(&other), Err(LicenceError::EventConflict { id: 1 }));
+    assert_eq!(l.to_json().unwrap(), before);
+    let reloaded = Ledger::from_json(&before).unwrap();
+    assert_eq!(reloaded, l);
+    assert_eq!(reloaded.event_window(), 3);
 }
 
 #[test]
@@ -762,6 +831,53 @@ fn licence_histories_cover_every_key() {
 
 // ---------- property tests: random command sequences ----------
 
+/// The kernel's properties on a log and the ledger it made: any prefix applied twice changes
+/// nothing; every event's id with any other payload (another instant, another event's kind) is a
+/// conflict, call-homes included, and changes nothing.
+fn kernel_properties(log: &[LedgerEvent], full: &Ledger) -> Result<(), TestCaseError> {
+    let fresh = || Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
+    for cut in [0, log.len() / 3, log.len() / 2, log.len()] {
+        let mut l = fresh();
+        for e in &log[..cut] {
+            prop_assert_eq!(l.apply(e), Ok(Applied::New));
+        }
+        let once = l.to_json().unwrap();
+        for e in &log[..cut] {
+            prop_assert_eq!(l.apply(e), Ok(Applied::Duplicate));
+        }
+        prop_assert_eq!(l.to_json().unwrap(), once);
+        for e in &log[cut..] {
+            prop_assert_eq!(l.apply(e), Ok(Applied::New));
+        }
+        prop_assert_eq!(&l, full);
+    }
+    let mut l = full.clone();
+    let before = l.to_json().unwrap();
+    for (i, e) in log.iter().enumerate() {
+        let later = LedgerEvent {
+            at: e.at + Duration::milliseconds(1),
+            ..e.clone()
+        };
+        prop_assert_eq!(
+            l.apply(&later),
+            Err(LicenceError::EventConflict { id: e.id })
+        );
+        let other = &log[(i + 1) % log.len()];
+        if other.kind != e.kind {
+            let swapped = LedgerEvent {
+                kind: other.kind.clone(),
+                ..e.clone()
+            };
+            prop_assert_eq!(
+                l.apply(&swapped),
+                Err(LicenceError::EventConflict { id: e.id })
+            );
+        }
+    }
+    prop_assert_eq!(l.to_json().unwrap(), before);
+    Ok(())
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     CreateAccount(u8),
@@ -856,6 +972,7 @@ proptest! {
         let replayed = Ledger::replay(presets::storagecraft(), LifecyclePolicy::default(), &log).unwrap();
         prop_assert_eq!(&replayed, &l);
         prop_assert_eq!(replayed.to_json().unwrap(), l.to_json().unwrap());
+        kernel_properties(&log, &l)?;
         prop_assert_eq!(Ledger::from_json(&l.to_json().unwrap()).unwrap(), l.clone());
         for h in l.licence_histories(now) {
             for w in h.spans.windows(2) {

@@ -1105,12 +1105,11 @@ fn json_round_trips_and_is_deterministic() {
     assert_eq!(back.to_json().unwrap(), text);
     // Fingerprints are hex strings (JavaScript numbers would lose bits); a bad one is corrupt.
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let fps = v["data"]["fingerprints"].as_array().unwrap();
-    assert_eq!(fps.len() as u64, book.next_event_id());
-    assert!(fps
-        .iter()
-        .all(|f| f.as_str().is_some_and(|t| t.len() == 16)));
-    let first = fps[0].as_str().unwrap();
+    let kept = v["data"]["log"]["kept"].as_array().unwrap();
+    assert_eq!(kept.len() as u64, book.next_event_id());
+    let fps: Vec<&str> = kept.iter().map(|p| p[1].as_str().unwrap()).collect();
+    assert!(fps.iter().all(|t| t.len() == 16));
+    let first = fps[0];
     let bad = text.replacen(first, "zz", 1);
     assert_eq!(
         QuotaBook::from_json(&bad).unwrap_err().code(),
@@ -1332,6 +1331,7 @@ proptest! {
         let (mut book, mut log) = start();
         for c in commands {
             let before = book.clone();
+            let before_text = book.to_json().unwrap();
             match book.execute(c.clone(), now()) {
                 Ok(events) => {
                     // decide on the old state gives the same events, and replaying them on it gives the new state.
@@ -1340,6 +1340,7 @@ proptest! {
                 }
                 Err(e) => {
                     prop_assert_eq!(&book, &before, "failed {:?} ({}) changed the book", c, e);
+                    prop_assert_eq!(book.to_json().unwrap(), before_text);
                     prop_assert!(e.code().starts_with("quota."));
                     prop_assert!(!e.to_string().is_empty());
                 }
@@ -1348,6 +1349,35 @@ proptest! {
         }
         let replayed = QuotaBook::replay(&log).unwrap();
         prop_assert_eq!(&replayed, &book);
+        // Any prefix applied twice changes nothing; the rest then gives the same book.
+        for cut in [0, log.len() / 3, log.len() / 2, log.len()] {
+            let mut b = QuotaBook::new();
+            for e in &log[..cut] {
+                prop_assert_eq!(b.apply(e), Ok(Applied::New));
+            }
+            let once = b.to_json().unwrap();
+            for e in &log[..cut] {
+                prop_assert_eq!(b.apply(e), Ok(Applied::Duplicate));
+            }
+            prop_assert_eq!(b.to_json().unwrap(), once);
+            for e in &log[cut..] {
+                prop_assert_eq!(b.apply(e), Ok(Applied::New));
+            }
+            prop_assert_eq!(&b, &book);
+        }
+        // The same id with any other payload is a conflict and changes nothing.
+        let mut b = book.clone();
+        let text = b.to_json().unwrap();
+        for (i, e) in log.iter().enumerate() {
+            let later = QuotaEvent { at: e.at + chrono::Duration::milliseconds(1), ..e.clone() };
+            prop_assert_eq!(b.apply(&later), Err(QuotaError::EventConflict { id: e.id }));
+            let other = &log[(i + 1) % log.len()];
+            if other.kind != e.kind {
+                let swapped = QuotaEvent { kind: other.kind.clone(), ..e.clone() };
+                prop_assert_eq!(b.apply(&swapped), Err(QuotaError::EventConflict { id: e.id }));
+            }
+        }
+        prop_assert_eq!(b.to_json().unwrap(), text);
         // Applying the whole log again changes nothing.
         let mut again = replayed.clone();
         for e in &log {
@@ -1375,5 +1405,167 @@ proptest! {
             prop_assert!(diff * 2 <= u128::from(limit), "{used}/{limit} -> {p}");
         }
         prop_assert!(hundredths <= 10_000);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What comes from outside: foreign events and stored documents.
+
+#[test]
+fn foreign_events_that_do_not_fit_are_refused_and_change_nothing() {
+    let (mut book, log) = start();
+    let text = book.to_json().unwrap();
+    let next = book.next_event_id();
+    let at = now();
+    let ev = |kind: QuotaEventKind| QuotaEvent { id: next, at, kind };
+    let cases = [
+        QuotaEventKind::UserCreated {
+            subscription: s("nope"),
+            login: s("x"),
+            display_name: s("X"),
+            group: 0,
+        },
+        QuotaEventKind::UserCreated {
+            subscription: s("d"),
+            login: s("a"),
+            display_name: s("A"),
+            group: 0,
+        },
+        QuotaEventKind::UserCreated {
+            subscription: s("d"),
+            login: s("z"),
+            display_name: s("Z"),
+            group: 9,
+        },
+        QuotaEventKind::UserSuspended {
+            subscription: s("d"),
+            login: s("ghost"),
+        },
+        QuotaEventKind::QuotaChanged {
+            subscription: s("d"),
+            licence: 99,
+            quota_gb: 1,
+        },
+        QuotaEventKind::LicenceAssigned {
+            subscription: s("d"),
+            licence: 1,
+            login: s("a"),
+            kind: LicenceType::Desktop,
+            quota_gb: 1,
+        },
+        QuotaEventKind::LicenceAssigned {
+            subscription: s("d"),
+            licence: 7,
+            login: s("ghost"),
+            kind: LicenceType::Desktop,
+            quota_gb: 1,
+        },
+        QuotaEventKind::GroupCreated {
+            subscription: s("d"),
+            group: 0,
+            name: s("G"),
+        },
+        QuotaEventKind::GroupDeleted {
+            subscription: s("d"),
+            group: 0,
+        },
+        QuotaEventKind::ResellerCancelled {
+            reseller: s("ghost"),
+        },
+        QuotaEventKind::ResellerRegistered {
+            reseller: s("r"),
+            name: s("R"),
+            email: s("new@x.test"),
+        },
+        QuotaEventKind::ResellerRegistered {
+            reseller: s("r2"),
+            name: s("R"),
+            email: s("d@x.test"),
+        },
+        QuotaEventKind::SubscriptionCreated {
+            subscription: s("d"),
+            company: s("D"),
+            model: SaleModel::Direct,
+            limits: Limits::unlimited(0),
+            requested_admin: Admin {
+                name: s("A"),
+                email: s("fresh@x.test"),
+            },
+            provisioned: true,
+        },
+        QuotaEventKind::SubscriptionCreated {
+            subscription: s("n"),
+            company: s("N"),
+            model: SaleModel::Reseller(s("ghost")),
+            limits: Limits::unlimited(0),
+            requested_admin: Admin {
+                name: s("A"),
+                email: s("fresh@x.test"),
+            },
+            provisioned: true,
+        },
+    ];
+    for kind in cases {
+        let e = ev(kind.clone());
+        let err = book.apply(&e).unwrap_err();
+        assert_eq!(err.code(), "quota.invalid_event", "{kind:?}: {err}");
+        assert!(matches!(err, QuotaError::InvalidEvent { id, .. } if id == next));
+        assert_eq!(book.to_json().unwrap(), text, "{kind:?} changed the book");
+    }
+    // What fits is applied.
+    let fits = ev(QuotaEventKind::UserCreated {
+        subscription: s("d"),
+        login: s("z"),
+        display_name: s("Z"),
+        group: 0,
+    });
+    assert_eq!(book.apply(&fits), Ok(Applied::New));
+    assert_eq!(
+        QuotaBook::replay(&[log, vec![fits]].concat()).unwrap(),
+        book
+    );
+}
+
+#[test]
+fn from_json_refuses_a_book_whose_references_do_not_hold() {
+    let (book, _) = start();
+    let text = book.to_json().unwrap();
+    assert_eq!(QuotaBook::from_json(&text).unwrap(), book);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 7] = [
+        ("a licence whose user is gone", |d| {
+            d["subscriptions"]["d"]["users"]
+                .as_object_mut()
+                .unwrap()
+                .remove("a");
+        }),
+        ("a user in a missing group", |d| {
+            d["subscriptions"]["d"]["users"]["a"]["group"] = 7.into()
+        }),
+        ("a licence id at or past next_licence", |d| {
+            d["subscriptions"]["d"]["next_licence"] = 1.into()
+        }),
+        ("a subscription stored under another id", |d| {
+            d["subscriptions"]["d"]["id"] = "x".into()
+        }),
+        ("a reseller listing a missing customer", |d| {
+            d["resellers"]["r"]["customers"]
+                .as_array_mut()
+                .unwrap()
+                .push("ghost".into())
+        }),
+        ("an email held by nobody", |d| {
+            d["emails"]["ghost@x.test"] = serde_json::json!({"kind": "subscription", "id": "ghost"})
+        }),
+        ("a log with recent fingerprints beyond its events", |d| {
+            d["log"]["next"] = 0.into()
+        }),
+    ];
+    for (what, edit) in edits {
+        let mut broken = v.clone();
+        edit(&mut broken["data"]);
+        let err = QuotaBook::from_json(&broken.to_string()).unwrap_err();
+        assert_eq!(err.code(), "format.corrupt", "{what}: {err}");
     }
 }

@@ -3,7 +3,6 @@
 use crate::catalog::ProductId;
 use crate::key::ProductKey;
 use crate::org::{AccountId, Container, SiteId};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -303,13 +302,6 @@ pub enum LedgerEventKind {
     },
 }
 
-/// An event with its id (position in the ledger's log) and its instant.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct LedgerEvent {
-    /// Position in the log: a ledger applies 0, 1, 2… in order.
-    pub id: u64,
-    /// When it happened (the `now` of its command).
-    pub at: DateTime<Utc>,
-    /// What happened.
-    pub kind: LedgerEventKind,
-}
+/// An event of the ledger: its id (position in the ledger's log), its instant and what happened
+/// (the kernel's [`Event`](crate::log::Event) envelope).
+pub type LedgerEvent = crate::log::Event<LedgerEventKind>;

@@ -5,9 +5,9 @@ use super::views::{CallHomeDecision, HistoryEntry, HistoryKind};
 use super::LicenceError;
 use crate::catalog::{Catalog, ProductId};
 use crate::format::{self, FormatError};
-use crate::hash::{fingerprint, Hex64};
 use crate::key::{Issuer, ProductKey};
 use crate::lifecycle::{LicenceState, LifecyclePolicy};
+use crate::log::{self, Aggregate, Applied, Log, Retention};
 use crate::org::{AccountId, Container, Org, OrgError};
 use crate::Error;
 use chrono::{DateTime, Utc};
@@ -17,7 +17,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// The `format` name of a ledger's JSON document.
 pub const FORMAT_KIND: &str = "keyledger.ledger";
 const EVENTS_KIND: &str = "keyledger.ledger_events";
-const SEED: u64 = 0x4b65_794c_6564_6765;
 
 /// A stretch of successful contacts no more than the late threshold apart: Active throughout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,12 +95,6 @@ impl Licence {
             }
         }
         self.clusters = merged;
-    }
-
-    /// Whether a contact at `at` is already recorded (inside a cluster).
-    pub(crate) fn has_contact(&self, at: DateTime<Utc>) -> bool {
-        let i = self.clusters.partition_point(|c| c.last < at);
-        self.clusters.get(i).is_some_and(|c| c.first <= at)
     }
 
     /// The latest contact at or before `t`, if any.
@@ -288,16 +281,6 @@ impl PartialEq for Indexes {
 }
 impl Eq for Indexes {}
 
-/// Whether [`Ledger::apply`] changed the ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Applied {
-    /// A new event: the ledger changed.
-    New,
-    /// Applied before with the same payload: nothing changed.
-    Duplicate,
-}
-
 /// What a command did: its events, and for a call-home the decision the product acts on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
@@ -305,6 +288,27 @@ pub struct Outcome {
     pub events: Vec<LedgerEvent>,
     /// For a call-home: run, warn, disable or deactivated.
     pub decision: Option<CallHomeDecision>,
+}
+
+impl From<log::Decided<LedgerEventKind, Option<CallHomeDecision>>> for Outcome {
+    /// What the kernel decided, as the ledger answers it.
+    ///
+    /// ```
+    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::{Ledger, LedgerCommand, Outcome}};
+    /// # use chrono::{TimeZone, Utc};
+    /// let mut l = Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
+    /// let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// let c = LedgerCommand::CreateAccount { name: "Acme".into(), address: None, notes: None };
+    /// let out = Outcome::from(keyledger::log::execute(&mut l, &c, now)?);
+    /// assert_eq!((out.events.len(), out.decision), (1, None));
+    /// # Ok::<(), keyledger::Error>(())
+    /// ```
+    fn from(d: log::Decided<LedgerEventKind, Option<CallHomeDecision>>) -> Self {
+        Outcome {
+            events: d.events,
+            decision: d.answer,
+        }
+    }
 }
 
 /// Keys made by [`Ledger::generate_keys`] and the events that recorded them.
@@ -328,9 +332,8 @@ pub struct Ledger {
     pub(crate) names: Vec<String>,
     /// Next serial to give, per product id.
     pub(crate) next_serial: BTreeMap<u8, u32>,
-    pub(crate) next_event: u64,
-    /// Fingerprints of applied events other than call-homes, sorted by id.
-    pub(crate) fingerprints: Vec<(u64, Hex64)>,
+    /// The event log: next id and fingerprints (call-homes only while recent).
+    pub(crate) log: Log,
     #[serde(skip)]
     idx: Indexes,
 }
@@ -371,8 +374,7 @@ impl Ledger {
             licences: Vec::new(),
             names: Vec::new(),
             next_serial: BTreeMap::new(),
-            next_event: 0,
-            fingerprints: Vec::new(),
+            log: Log::default(),
             idx: Indexes::default(),
         }
     }
@@ -392,6 +394,32 @@ impl Ledger {
             return Err(LicenceError::InvalidPolicy);
         }
         Ok(Self::new(catalog, policy))
+    }
+
+    /// The same ledger checking redelivered call-homes against the last `window` events (default
+    /// [`log::DEFAULT_WINDOW`], 8 bytes each once full); events other than call-homes are always
+    /// checked. A call-home id older than the window is [`LicenceError::EventTooOld`].
+    ///
+    /// ```
+    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
+    /// let l = Ledger::new(presets::storagecraft(), LifecyclePolicy::default()).with_event_window(1000);
+    /// assert_eq!(l.event_window(), 1000);
+    /// ```
+    pub fn with_event_window(mut self, window: usize) -> Self {
+        self.log = self.log.resized(window);
+        self
+    }
+
+    /// How many recent events' fingerprints the ledger keeps (see
+    /// [`with_event_window`](Self::with_event_window)).
+    ///
+    /// ```
+    /// # use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
+    /// let l = Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
+    /// assert_eq!(l.event_window(), keyledger::log::DEFAULT_WINDOW);
+    /// ```
+    pub fn event_window(&self) -> usize {
+        self.log.window()
     }
 
     /// The catalog.
@@ -434,7 +462,7 @@ impl Ledger {
     /// assert_eq!(Ledger::new(presets::storagecraft(), LifecyclePolicy::default()).next_event_id(), 0);
     /// ```
     pub fn next_event_id(&self) -> u64 {
-        self.next_event
+        self.log.next_id()
     }
 
     /// Number of licences (activation runs) ever started.
@@ -560,25 +588,7 @@ impl Ledger {
         command: &LedgerCommand,
         now: DateTime<Utc>,
     ) -> Result<Vec<LedgerEvent>, Error> {
-        Ok(self.decide_outcome(command, now)?.events)
-    }
-
-    fn decide_outcome(
-        &self,
-        command: &LedgerCommand,
-        now: DateTime<Utc>,
-    ) -> Result<Outcome, Error> {
-        let (kinds, decision) = self.decide_kinds(command, now)?;
-        let events = kinds
-            .into_iter()
-            .enumerate()
-            .map(|(i, kind)| LedgerEvent {
-                id: self.next_event.saturating_add(i as u64),
-                at: now,
-                kind,
-            })
-            .collect();
-        Ok(Outcome { events, decision })
+        Ok(log::decide(self, command, now)?.events)
     }
 
     /// Decides a command and applies its events: the ledger changes only if the command is valid.
@@ -601,22 +611,21 @@ impl Ledger {
         command: LedgerCommand,
         now: DateTime<Utc>,
     ) -> Result<Outcome, Error> {
-        let outcome = self.decide_outcome(&command, now)?;
-        for e in &outcome.events {
-            self.apply_next(e);
-        }
-        Ok(outcome)
+        Ok(log::execute(self, &command, now)?.into())
     }
 
-    /// Applies one event (from this ledger's log or another copy's).
+    /// Applies one event (from this ledger's log or another copy's), by the kernel's protocol
+    /// ([`log::apply`]).
     ///
     /// An id below the next one is checked against what was applied: the same payload is a no-op
-    /// ([`Applied::Duplicate`]), another payload is a conflict. Call-home events are checked by
-    /// content (is that contact already recorded for that licence?).
+    /// ([`Applied::Duplicate`]), another payload is a conflict, call-homes included. The ledger
+    /// keeps the fingerprint of every event but call-homes forever, and of call-homes while they
+    /// are among the last [`log::DEFAULT_WINDOW`] events; an older call-home id is
+    /// [`LicenceError::EventTooOld`].
     ///
     /// # Errors
-    /// [`LicenceError::EventConflict`], [`LicenceError::EventGap`], [`LicenceError::InvalidEvent`].
-    /// The ledger is unchanged on error.
+    /// [`LicenceError::EventConflict`], [`LicenceError::EventGap`], [`LicenceError::EventTooOld`],
+    /// [`LicenceError::InvalidEvent`]. The ledger is unchanged on error.
     ///
     /// ```
     /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::{Ledger, LedgerCommand, Applied}};
@@ -631,33 +640,7 @@ impl Ledger {
     /// # Ok::<(), keyledger::Error>(())
     /// ```
     pub fn apply(&mut self, event: &LedgerEvent) -> Result<Applied, LicenceError> {
-        if event.id < self.next_event {
-            let same = match &event.kind {
-                LedgerEventKind::CalledHome { licence } => self
-                    .licence(*licence)
-                    .is_some_and(|l| l.has_contact(event.at)),
-                _ => self
-                    .fingerprints
-                    .binary_search_by_key(&event.id, |(id, _)| *id)
-                    .ok()
-                    .and_then(|i| self.fingerprints.get(i))
-                    .is_some_and(|(_, f)| f.0 == fingerprint(SEED, event)),
-            };
-            return if same {
-                Ok(Applied::Duplicate)
-            } else {
-                Err(LicenceError::EventConflict { id: event.id })
-            };
-        }
-        if event.id > self.next_event {
-            return Err(LicenceError::EventGap {
-                expected: self.next_event,
-                found: event.id,
-            });
-        }
-        self.check_event(event)?;
-        self.apply_next(event);
-        Ok(Applied::New)
+        log::apply(self, event)
     }
 
     /// Rebuilds a ledger from its event log.
@@ -676,11 +659,7 @@ impl Ledger {
         policy: LifecyclePolicy,
         events: &[LedgerEvent],
     ) -> Result<Self, LicenceError> {
-        let mut l = Ledger::new(catalog, policy);
-        for e in events {
-            l.apply(e)?;
-        }
-        Ok(l)
+        log::replay(Ledger::new(catalog, policy), events)
     }
 
     /// Writes the ledger as a versioned JSON document (kind [`FORMAT_KIND`]).
@@ -709,7 +688,7 @@ impl Ledger {
     /// assert_eq!(Ledger::from_json("[]").unwrap_err().code(), "format.corrupt");
     /// ```
     pub fn from_json(text: &str) -> Result<Self, FormatError> {
-        let mut l: Ledger = format::from_json(FORMAT_KIND, text)?;
+        let mut l: Ledger = format::from_json_migrating(FORMAT_KIND, text, migrate_v1)?;
         l.rebuild_indexes()
             .map_err(|message| FormatError::Corrupt {
                 line: 0,
@@ -1505,18 +1484,8 @@ impl Ledger {
         }
     }
 
-    fn apply_next(&mut self, event: &LedgerEvent) {
-        if !matches!(event.kind, LedgerEventKind::CalledHome { .. }) {
-            self.fingerprints
-                .push((event.id, Hex64(fingerprint(SEED, event))));
-        }
-        self.next_event = event.id.saturating_add(1);
-        self.idx.clock = Some(self.idx.clock.map_or(event.at, |c| c.max(event.at)));
-        self.evolve(event);
-    }
-
     /// Applies a decided event. Cannot fail: references were checked by decide or `check_event`.
-    fn evolve(&mut self, event: &LedgerEvent) {
+    fn evolve_event(&mut self, event: &LedgerEvent) {
         use LedgerEventKind as E;
         let at = event.at;
         match &event.kind {
@@ -1753,6 +1722,114 @@ impl Ledger {
     fn on_licence(&mut self, licence: LicenceId, f: impl FnOnce(&mut Licence)) {
         if let Some(l) = self.licences.get_mut(licence.0 as usize) {
             f(l);
+        }
+    }
+}
+
+impl Aggregate for Ledger {
+    type Kind = LedgerEventKind;
+    type Command = LedgerCommand;
+    type Answer = Option<CallHomeDecision>;
+    type CommandError = Error;
+    type EventError = LicenceError;
+
+    fn log(&self) -> &Log {
+        &self.log
+    }
+    fn log_mut(&mut self) -> &mut Log {
+        &mut self.log
+    }
+    fn decide(
+        &self,
+        command: &LedgerCommand,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<LedgerEventKind>, Self::Answer), Error> {
+        self.decide_kinds(command, now)
+    }
+    fn check(&self, event: &LedgerEvent) -> Result<(), LicenceError> {
+        self.check_event(event)
+    }
+    fn evolve(&mut self, event: &LedgerEvent) {
+        self.idx.clock = Some(self.idx.clock.map_or(event.at, |c| c.max(event.at)));
+        self.evolve_event(event);
+    }
+    /// A call-home's JSON written by hand (the bulk of a log; the same bytes as serde_json's,
+    /// checked by the `call_home_json_is_serde_json` test).
+    fn encode(kind: &LedgerEventKind, out: &mut Vec<u8>) {
+        match kind {
+            LedgerEventKind::CalledHome { licence } => {
+                out.extend_from_slice(br#"{"type":"called_home","licence":"#);
+                let mut digits = [0u8; 10];
+                let mut n = licence.0;
+                let mut i = digits.len();
+                loop {
+                    i -= 1;
+                    digits[i] = b'0' + (n % 10) as u8;
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                out.extend_from_slice(digits.get(i..).unwrap_or_default());
+                out.push(b'}');
+            }
+            other => log::write_json(other, out),
+        }
+    }
+    /// Call-homes (millions a day) are checked while recent; everything else always.
+    fn retention(kind: &LedgerEventKind) -> Retention {
+        match kind {
+            LedgerEventKind::CalledHome { .. } => Retention::Recent,
+            _ => Retention::Kept,
+        }
+    }
+}
+
+/// Version 1 kept `next_event` and fingerprints of a hash that was not stable across compiler
+/// versions: the migrated log continues at `next_event` and checks no earlier id.
+fn migrate_v1(version: u32, data: &mut serde_json::Value) -> Result<(), String> {
+    if version != 1 {
+        return Ok(());
+    }
+    let obj = data.as_object_mut().ok_or("a ledger is an object")?;
+    let next = obj
+        .remove("next_event")
+        .and_then(|v| v.as_u64())
+        .ok_or("a version-1 ledger has a numeric next_event")?;
+    obj.remove("fingerprints");
+    // The stored form of `Log::continuing_at(next, window)`.
+    let window = log::DEFAULT_WINDOW;
+    obj.insert(
+        "log".into(),
+        serde_json::json!({"next": next, "checked_from": next, "kept": [], "window": window, "recent": []}),
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_home_json_is_serde_json() {
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            12_345,
+            999_999_999,
+            u32::MAX - 1,
+            u32::MAX,
+        ] {
+            let kind = LedgerEventKind::CalledHome {
+                licence: LicenceId(n),
+            };
+            let mut fast = Vec::new();
+            <Ledger as Aggregate>::encode(&kind, &mut fast);
+            assert_eq!(fast, serde_json::to_vec(&kind).unwrap_or_default(), "{n}");
         }
     }
 }

@@ -35,11 +35,13 @@
 //! # Events
 //! Commands ([`LedgerCommand`]) are decided against the state and yield [`LedgerEvent`]s, or an
 //! error with the ledger untouched. Events have ids: positions in the ledger's log (0, 1, 2…).
-//! Applying an id again is a no-op when the payload is the same and a conflict otherwise; for
-//! call-home events (the bulk of a log) the check is by content — a call-home whose instant is
-//! already recorded for that licence is a duplicate — so the ledger does not keep a fingerprint per
-//! call-home (see `docs/decisions/ledger.md`). A call-home older than the newest one is merged into
-//! the history (it can fill a gap in the past) but never moves the current state backwards.
+//! Applying an id again (the event-log kernel, [`crate::log`]) is a no-op when the payload is the
+//! same and a conflict otherwise, call-homes included. The ledger keeps the fingerprint of every
+//! event but call-homes forever; call-homes (the bulk of a log) are checked while they are among the
+//! last [`DEFAULT_WINDOW`](crate::log::DEFAULT_WINDOW) events, and an older call-home id is refused
+//! with [`LicenceError::EventTooOld`] rather than guessed (see `docs/decisions/ledger.md`). A
+//! call-home older than the newest one is merged into the history (it can fill a gap in the past)
+//! but never moves the current state backwards.
 //!
 //! ```
 //! use keyledger::{catalog::presets, key::Issuer, lifecycle::{LifecyclePolicy, LicenceState}};
@@ -68,8 +70,9 @@ mod ledger;
 pub mod offline;
 mod views;
 
+pub use crate::log::Applied;
 pub use events::{LedgerCommand, LedgerEvent, LedgerEventKind, LicenceId};
-pub use ledger::{Applied, Generated, Ledger, Outcome, FORMAT_KIND};
+pub use ledger::{Generated, Ledger, Outcome, FORMAT_KIND};
 pub use views::{
     CallHomeDecision, HistoryEntry, HistoryKind, JobUse, KeyStatus, LicenceStatus, NameMismatch,
     NameReport, RunningJob,
@@ -208,6 +211,15 @@ pub enum LicenceError {
         /// Id found.
         found: u64,
     },
+    /// An event id applied before whose payload is older than the ledger can check (a call-home
+    /// beyond the recent window, or any event before a version-1 document was loaded).
+    #[error("event {id} was applied before, but its payload is older than the ledger keeps (it checks from event {oldest}): it can be told neither from a duplicate nor from a conflict, and nothing was changed")]
+    EventTooOld {
+        /// The id.
+        id: u64,
+        /// The oldest id whose payload every event can be checked against.
+        oldest: u64,
+    },
     /// An event that refers to things the ledger does not have.
     #[error("event {id} does not fit this ledger: {reason}")]
     InvalidEvent {
@@ -277,6 +289,17 @@ pub enum LicenceError {
     },
 }
 
+impl From<crate::log::LogError> for LicenceError {
+    fn from(e: crate::log::LogError) -> Self {
+        use crate::log::LogError as L;
+        match e {
+            L::Conflict { id } => LicenceError::EventConflict { id },
+            L::Gap { expected, found } => LicenceError::EventGap { expected, found },
+            L::TooOld { id, oldest } => LicenceError::EventTooOld { id, oldest },
+        }
+    }
+}
+
 impl LicenceError {
     /// Stable machine-readable code.
     ///
@@ -302,6 +325,7 @@ impl LicenceError {
             LicenceError::EmptyField { .. } => "licence.empty_field",
             LicenceError::EventConflict { .. } => "licence.event_conflict",
             LicenceError::EventGap { .. } => "licence.event_gap",
+            LicenceError::EventTooOld { .. } => "licence.event_too_old",
             LicenceError::InvalidEvent { .. } => "licence.invalid_event",
             LicenceError::InvalidPolicy => "licence.invalid_policy",
             LicenceError::UnknownJobType { .. } => "licence.unknown_job_type",

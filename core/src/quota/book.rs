@@ -7,10 +7,10 @@ use super::{
     QuotaError, Reseller, Resource, SaleModel, StopReason, Subscription, User, DEFAULT_GROUP,
 };
 use crate::format::{self, FormatError};
+use crate::log::{self, Aggregate, Applied, Log};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 
 /// The format kind of a stored quota book (see [`crate::format`]).
 pub const FORMAT_KIND: &str = "keyledger.quota";
@@ -406,29 +406,12 @@ pub enum QuotaEventKind {
     },
 }
 
-/// An event with its id (its position in the book's log, from 0) and the instant it was decided.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuotaEvent {
-    /// Position in the log: the book applies ids 0, 1, 2, … in order.
-    pub id: u64,
-    /// When the command was executed (the caller's `now`).
-    pub at: DateTime<Utc>,
-    /// What happened.
-    pub kind: QuotaEventKind,
-}
+/// An event of the book: its id (its position in the book's log, from 0), the instant it was
+/// decided and what happened (the kernel's [`Event`](crate::log::Event) envelope).
+pub type QuotaEvent = crate::log::Event<QuotaEventKind>;
 
 /// The events one command causes: none, one, or two (a user created with a licence).
 struct Kinds(Option<QuotaEventKind>, Option<QuotaEventKind>);
-
-/// The outcome of [`QuotaBook::apply`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Applied {
-    /// The event was new and changed the book.
-    New,
-    /// The same event was applied before: nothing changed.
-    Duplicate,
-}
 
 /// Many subscriptions, the resellers that sell them and the partner email index.
 ///
@@ -444,19 +427,28 @@ pub enum Applied {
 /// assert_eq!(QuotaBook::replay(&events)?, book);
 /// # Ok::<(), keyledger::quota::QuotaError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuotaBook {
     #[serde(serialize_with = "sorted")]
-    pub(super) subscriptions: HashMap<String, Subscription>,
+    pub(crate) subscriptions: HashMap<String, Subscription>,
     #[serde(serialize_with = "sorted")]
-    pub(super) resellers: HashMap<String, Reseller>,
+    pub(crate) resellers: HashMap<String, Reseller>,
     /// Normalised partner email → holder.
     #[serde(serialize_with = "sorted")]
-    pub(super) emails: HashMap<String, EmailHolder>,
-    /// Fingerprint of each applied event, by id: detects a replayed id with another payload.
-    /// Written as 16-digit hex strings, so JavaScript readers of the JSON lose no bits.
-    #[serde(with = "hex_u64s")]
-    pub(super) fingerprints: Vec<u64>,
+    pub(crate) emails: HashMap<String, EmailHolder>,
+    /// The event log: the next id and the fingerprint of every event (all are kept).
+    pub(super) log: Log,
+}
+
+impl Default for QuotaBook {
+    fn default() -> Self {
+        QuotaBook {
+            subscriptions: HashMap::new(),
+            resellers: HashMap::new(),
+            emails: HashMap::new(),
+            log: Log::with_window(0),
+        }
+    }
 }
 
 fn invalid(field: &str, reason: &str) -> QuotaError {
@@ -641,7 +633,7 @@ impl QuotaBook {
     /// assert_eq!(keyledger::quota::QuotaBook::new().next_event_id(), 0);
     /// ```
     pub fn next_event_id(&self) -> u64 {
-        u64::try_from(self.fingerprints.len()).unwrap_or(u64::MAX)
+        self.log.next_id()
     }
 
     /// A subscription by id.
@@ -734,14 +726,7 @@ impl QuotaBook {
         command: &QuotaCommand,
         now: DateTime<Utc>,
     ) -> Result<Vec<QuotaEvent>, QuotaError> {
-        let Kinds(first, second) = self.decide_kinds(command)?;
-        let mut events =
-            Vec::with_capacity(usize::from(first.is_some()) + usize::from(second.is_some()));
-        for kind in first.into_iter().chain(second) {
-            let id = self.next_event_id().saturating_add(events.len() as u64);
-            events.push(QuotaEvent { id, at: now, kind });
-        }
-        Ok(events)
+        Ok(log::decide(self, command, now)?.events)
     }
 
     /// Decides a command and applies its events: the book changes only if the command is valid.
@@ -765,19 +750,18 @@ impl QuotaBook {
         command: QuotaCommand,
         now: DateTime<Utc>,
     ) -> Result<Vec<QuotaEvent>, QuotaError> {
-        let events = self.decide(&command, now)?;
-        for e in &events {
-            self.apply_next(e);
-        }
-        Ok(events)
+        Ok(log::execute(self, &command, now)?.events)
     }
 
-    /// Applies one event. An id applied before with the same payload is a no-op
-    /// ([`Applied::Duplicate`]).
+    /// Applies one event (from this book's log or another copy's), by the kernel's protocol
+    /// ([`log::apply`]): an id applied before with the same payload is a no-op
+    /// ([`Applied::Duplicate`]); an event from outside must fit the book (refer to subscriptions,
+    /// users, licences, groups and resellers it has, and give the next ids of what it creates).
     ///
     /// # Errors
     /// [`QuotaError::EventConflict`] if the id was applied with another payload;
-    /// [`QuotaError::EventGap`] if the id is beyond the next one. The book is unchanged on error.
+    /// [`QuotaError::EventGap`] if the id is beyond the next one; [`QuotaError::InvalidEvent`]
+    /// for an event that does not fit. The book is unchanged on error.
     ///
     /// ```
     /// use keyledger::quota::{QuotaBook, QuotaCommand, Applied};
@@ -793,30 +777,13 @@ impl QuotaBook {
     /// # Ok::<(), keyledger::quota::QuotaError>(())
     /// ```
     pub fn apply(&mut self, event: &QuotaEvent) -> Result<Applied, QuotaError> {
-        let next = self.next_event_id();
-        if event.id < next {
-            let stored = usize::try_from(event.id)
-                .ok()
-                .and_then(|i| self.fingerprints.get(i));
-            return match stored {
-                Some(&f) if f == fingerprint(event) => Ok(Applied::Duplicate),
-                _ => Err(QuotaError::EventConflict { id: event.id }),
-            };
-        }
-        if event.id > next {
-            return Err(QuotaError::EventGap {
-                expected: next,
-                found: event.id,
-            });
-        }
-        self.apply_next(event);
-        Ok(Applied::New)
+        log::apply(self, event)
     }
 
     /// Rebuilds a book from its event log.
     ///
     /// # Errors
-    /// [`QuotaError::EventGap`] or [`QuotaError::EventConflict`] if the log is out of order.
+    /// As [`apply`](Self::apply), for the first event refused.
     ///
     /// ```
     /// use keyledger::quota::QuotaBook;
@@ -824,11 +791,7 @@ impl QuotaBook {
     /// # Ok::<(), keyledger::quota::QuotaError>(())
     /// ```
     pub fn replay(events: &[QuotaEvent]) -> Result<Self, QuotaError> {
-        let mut book = Self::new();
-        for e in events {
-            book.apply(e)?;
-        }
-        Ok(book)
+        log::replay(Self::new(), events)
     }
 
     /// Writes the book as a versioned JSON document (kind [`FORMAT_KIND`]); maps are written in
@@ -840,7 +803,7 @@ impl QuotaBook {
     /// ```
     /// use keyledger::quota::QuotaBook;
     /// let text = QuotaBook::new().to_json()?;
-    /// assert!(text.starts_with(r#"{"format":"keyledger.quota","version":1"#));
+    /// assert!(text.starts_with(r#"{"format":"keyledger.quota","version":2"#));
     /// assert_eq!(QuotaBook::from_json(&text)?, QuotaBook::new());
     /// # Ok::<(), keyledger::format::FormatError>(())
     /// ```
@@ -848,22 +811,26 @@ impl QuotaBook {
         format::to_json(FORMAT_KIND, self)
     }
 
-    /// Reads a book written by [`to_json`](Self::to_json).
+    /// Reads a book written by [`to_json`](Self::to_json) (this version or an earlier one), and
+    /// checks that what it read holds together (ids match their keys, every licence has its user,
+    /// every user its group, every reseller customer its subscription, ...).
     ///
     /// # Errors
-    /// [`FormatError::Corrupt`], [`FormatError::WrongFormat`], [`FormatError::FutureVersion`].
+    /// [`FormatError::Corrupt`] (also for a book whose references do not hold),
+    /// [`FormatError::WrongFormat`], [`FormatError::FutureVersion`].
     ///
     /// ```
     /// use keyledger::quota::QuotaBook;
     /// assert_eq!(QuotaBook::from_json("{").unwrap_err().code(), "format.corrupt");
     /// ```
     pub fn from_json(text: &str) -> Result<Self, FormatError> {
-        format::from_json(FORMAT_KIND, text)
-    }
-
-    fn apply_next(&mut self, event: &QuotaEvent) {
-        self.evolve(&event.kind);
-        self.fingerprints.push(fingerprint(event));
+        let book: QuotaBook = format::from_json_migrating(FORMAT_KIND, text, migrate_v1)?;
+        book.validate().map_err(|message| FormatError::Corrupt {
+            line: 0,
+            column: 0,
+            message,
+        })?;
+        Ok(book)
     }
 
     fn decide_kinds(&self, command: &QuotaCommand) -> Result<Kinds, QuotaError> {
@@ -1333,7 +1300,7 @@ impl QuotaBook {
     }
 
     /// Folds one event in. Never fails: an event naming something absent changes nothing.
-    fn evolve(&mut self, kind: &QuotaEventKind) {
+    fn evolve_kind(&mut self, kind: &QuotaEventKind) {
         use QuotaEventKind as E;
         match kind {
             E::SubscriptionCreated {
@@ -1639,32 +1606,55 @@ fn evolve_subscription(sub: &mut Subscription, kind: &QuotaEventKind) {
     }
 }
 
-/// A stable 64-bit fingerprint of an event (id, instant as seconds and nanoseconds, payload).
-fn fingerprint(event: &QuotaEvent) -> u64 {
-    let mut h = crate::hash::StableHasher::new(0x243f_6a88_85a3_08d3);
-    event.id.hash(&mut h);
-    event.at.timestamp().hash(&mut h);
-    event.at.timestamp_subsec_nanos().hash(&mut h);
-    event.kind.hash(&mut h);
-    h.finish()
+impl Aggregate for QuotaBook {
+    type Kind = QuotaEventKind;
+    type Command = QuotaCommand;
+    type Answer = ();
+    type CommandError = QuotaError;
+    type EventError = QuotaError;
+
+    fn log(&self) -> &Log {
+        &self.log
+    }
+    fn log_mut(&mut self) -> &mut Log {
+        &mut self.log
+    }
+    fn decide(
+        &self,
+        command: &QuotaCommand,
+        _now: DateTime<Utc>,
+    ) -> Result<(Vec<QuotaEventKind>, ()), QuotaError> {
+        let Kinds(first, second) = self.decide_kinds(command)?;
+        Ok((first.into_iter().chain(second).collect(), ()))
+    }
+    fn check(&self, event: &QuotaEvent) -> Result<(), QuotaError> {
+        self.check_event(event)
+            .map_err(|reason| QuotaError::InvalidEvent {
+                id: event.id,
+                reason,
+            })
+    }
+    fn evolve(&mut self, event: &QuotaEvent) {
+        self.evolve_kind(&event.kind);
+    }
 }
 
-/// `Vec<u64>` as a JSON array of 16-digit hex strings.
-mod hex_u64s {
-    use serde::de::Error as _;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(values: &[u64], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(values.iter().map(|v| format!("{v:016x}")))
+/// Version 1 kept one fingerprint per event from a hash that was not stable across compiler
+/// versions: the migrated log continues at the next id and checks no earlier one.
+fn migrate_v1(version: u32, data: &mut serde_json::Value) -> Result<(), String> {
+    if version != 1 {
+        return Ok(());
     }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
-        Vec::<String>::deserialize(d)?
-            .iter()
-            .map(|t| {
-                u64::from_str_radix(t, 16)
-                    .map_err(|_| D::Error::custom(format!("bad fingerprint {t:?}")))
-            })
-            .collect()
-    }
+    let obj = data.as_object_mut().ok_or("a quota book is an object")?;
+    let next = obj
+        .remove("fingerprints")
+        .and_then(|v| v.as_array().map(Vec::len))
+        .ok_or("a version-1 quota book has a list of fingerprints")?;
+    // The stored form of `Log::continuing_at(next, window)`.
+    let window = 0;
+    obj.insert(
+        "log".into(),
+        serde_json::json!({"next": next, "checked_from": next, "kept": [], "window": window, "recent": []}),
+    );
+    Ok(())
 }

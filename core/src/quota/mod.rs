@@ -60,6 +60,7 @@
 //! ```
 
 mod book;
+mod check;
 mod group;
 mod licence;
 mod partner;
@@ -67,7 +68,8 @@ mod subscription;
 mod user;
 mod views;
 
-pub use book::{Applied, QuotaBook, QuotaCommand, QuotaEvent, QuotaEventKind, FORMAT_KIND};
+pub use crate::log::Applied;
+pub use book::{QuotaBook, QuotaCommand, QuotaEvent, QuotaEventKind, FORMAT_KIND};
 pub use group::{Group, GroupId, DEFAULT_GROUP};
 pub use licence::{Licence, LicenceId, LicenceType};
 pub use partner::{EmailHolder, Reseller};
@@ -380,6 +382,35 @@ pub enum QuotaError {
         /// The id given.
         found: u64,
     },
+    /// An event id applied before whose payload the book no longer has (any event before a
+    /// version-1 document was loaded): it can be told neither from a duplicate nor a conflict.
+    #[error("event {id} was applied before, but its payload is older than the book keeps (it checks from event {oldest}): it can be told neither from a duplicate nor from a conflict, and nothing was changed")]
+    EventTooOld {
+        /// The event id.
+        id: u64,
+        /// The oldest id the book can check.
+        oldest: u64,
+    },
+    /// An event from outside that does not fit the book (it names a subscription, user, licence,
+    /// group or reseller the book does not have, or creates one it has).
+    #[error("event {id} does not fit this quota book: {reason}")]
+    InvalidEvent {
+        /// The event id.
+        id: u64,
+        /// What does not fit.
+        reason: String,
+    },
+}
+
+impl From<crate::log::LogError> for QuotaError {
+    fn from(e: crate::log::LogError) -> Self {
+        use crate::log::LogError as L;
+        match e {
+            L::Conflict { id } => QuotaError::EventConflict { id },
+            L::Gap { expected, found } => QuotaError::EventGap { expected, found },
+            L::TooOld { id, oldest } => QuotaError::EventTooOld { id, oldest },
+        }
+    }
 }
 
 impl QuotaError {
@@ -421,6 +452,8 @@ impl QuotaError {
             QuotaError::ResellerCancelled { .. } => "quota.reseller_cancelled",
             QuotaError::EventConflict { .. } => "quota.event_conflict",
             QuotaError::EventGap { .. } => "quota.event_gap",
+            QuotaError::EventTooOld { .. } => "quota.event_too_old",
+            QuotaError::InvalidEvent { .. } => "quota.invalid_event",
         }
     }
 }
