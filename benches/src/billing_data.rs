@@ -133,3 +133,32 @@ pub fn generate(licences: u32, seed: u64) -> Data {
         group,
     }
 }
+
+/// The rules the bench and its baselines measure, with their names in `rust.json`.
+pub const RULES: [(&str, keyledger::billing::BillingRule); 10] = {
+    use keyledger::billing::BillingRule as R;
+    [
+        ("any_day", R::AnyDay),
+        ("more_than_14", R::STORAGECRAFT),
+        ("prorated", R::Prorated),
+        ("end_of_month", R::EndOfMonth),
+        ("peak", R::Peak),
+        ("rolling_31", R::ROLLING_31),
+        (
+            "rolling_31_first_month_free",
+            R::RollingWindow {
+                days: 31,
+                first_month_free: true,
+            },
+        ),
+        ("snapshot_15th_12h", R::Snapshot { day: 15, hour: 12 }),
+        (
+            "high_water_mark_3",
+            R::HighWaterMark {
+                months: 3,
+                first_month: 1,
+            },
+        ),
+        ("more_than_0", R::MoreThanDays(0)),
+    ]
+};

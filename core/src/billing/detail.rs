@@ -2,7 +2,7 @@
 
 use super::explain;
 use super::money::{checked_sum, line_amount};
-use super::policy::{evaluate, peak, quantity, LicenceMonth};
+use super::policy::{evaluate, evaluate_rule, peak, quantity, term_marks, LicenceMonth};
 use super::{BillingError, BillingRule, Month, MonthBounds, PriceList, Rounding};
 use crate::catalog::{Catalog, ProductId};
 use crate::key::ProductKey;
@@ -196,15 +196,17 @@ impl BillingDetail {
                 continue;
             }
             let (m, billable, explanation) = if product.is_subscription() {
-                let m = evaluate(h, &b);
                 let rule = prices.rule_for(h.product);
-                let billed = rule.bills(m.days(), b.days(), m.at_end);
+                rule.validate()?;
+                let m = evaluate_rule(h, &b, rule);
+                let billed = rule.bills(m.days(), b.days(), m.at_rule);
                 let text = explain::explain(h, &b, &m, rule, billed);
                 (m, billed, text)
             } else {
                 let m = LicenceMonth {
                     mask: 0,
                     at_end: false,
+                    at_rule: false,
                     intervals: Vec::new(),
                 };
                 (m, false, explain::perpetual(h, &b))
@@ -253,14 +255,40 @@ impl BillingDetail {
                 ))
             });
         }
+        // High-water marks of the earlier months of each line's contract term.
+        let mut marks: BTreeMap<BillingRule, BTreeMap<LineKey, u64>> = BTreeMap::new();
+        let hwm_rules: Vec<BillingRule> = histories
+            .iter()
+            .map(|h| prices.rule_for(h.product))
+            .collect();
+        for rule in hwm_rules {
+            if matches!(rule, BillingRule::HighWaterMark { .. }) && !marks.contains_key(&rule) {
+                let m = term_marks(histories, rule, month, zone, |h| {
+                    let subscription = catalog.get(h.product).is_some_and(|p| p.is_subscription());
+                    (subscription && prices.rule_for(h.product) == rule)
+                        .then(|| (h.account.clone(), h.product, h.edition.clone()))
+                })?;
+                // A line billed earlier in the term is billed its mark even with no licence now.
+                for k in m.keys() {
+                    groups.entry(k.clone()).or_default();
+                }
+                marks.insert(rule, m);
+            }
+        }
         let mut lines = Vec::new();
         for ((account, product, edition), ms) in groups {
             let rule = prices.rule_for(product);
             let licences = ms.len() as u64;
             let billable_days: u64 = ms.iter().map(|m| u64::from(m.days())).sum();
-            let q = quantity(rule, licences, billable_days, b.days(), || {
+            let mut q = quantity(rule, licences, billable_days, b.days(), || {
                 peak(ms.iter().flat_map(|m| m.intervals.iter().copied()))
             })?;
+            if let Some(mark) = marks
+                .get(&rule)
+                .and_then(|m| m.get(&(account.clone(), product, edition.clone())))
+            {
+                q = q.max(Decimal::from(*mark));
+            }
             let product_name = catalog
                 .get(product)
                 .map(|p| p.name.clone())

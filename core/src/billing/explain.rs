@@ -77,6 +77,10 @@ pub(crate) fn explain(
         format!("{n} billable days")
     };
     let verdict = if billed { "billable" } else { "not billable" };
+    let mon = MONTHS
+        .get(b.month.month().saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or("");
     let why = match rule {
         BillingRule::AnyDay if billed => format!("{days} ≥ 1"),
         BillingRule::AnyDay => "no billable day".into(),
@@ -88,6 +92,40 @@ pub(crate) fn explain(
         BillingRule::EndOfMonth => format!("{days}; not billable at the end of the month"),
         BillingRule::Peak if billed => format!("{days}; counted toward the peak at once"),
         BillingRule::Peak => "no billable day".into(),
+        BillingRule::RollingWindow {
+            days: window,
+            first_month_free,
+        } => {
+            let new_at = h
+                .activations
+                .first()
+                .filter(|a| **a >= b.start() && **a < b.end());
+            match new_at {
+                Some(a) if first_month_free => format!(
+                    "{days}; new instance, first activated {} {mon}: free in its first calendar month",
+                    b.local_date(*a).day()
+                ),
+                _ if billed => format!("{days}; billable within the last {window} days of the month"),
+                _ => format!("{days}; not billable within the last {window} days of the month"),
+            }
+        }
+        BillingRule::Snapshot { day, hour } => {
+            let d = u32::from(day).clamp(1, b.days());
+            if billed {
+                format!("{days}; billable at the snapshot {d} {mon} {hour:02}:00")
+            } else {
+                format!("{days}; not billable at the snapshot {d} {mon} {hour:02}:00")
+            }
+        }
+        BillingRule::HighWaterMark { months, .. } if billed => {
+            let from = rule.term_start(b.month);
+            format!(
+                "{days} ≥ 1; counted toward the high-water mark of the {months}-month term from {} {}",
+                MONTHS.get(from.month().saturating_sub(1) as usize).copied().unwrap_or(""),
+                from.year()
+            )
+        }
+        BillingRule::HighWaterMark { .. } => "no billable day".into(),
     };
     format!("{states}: {why} → {verdict}")
 }
@@ -167,8 +205,9 @@ pub fn explain_licence(
             text: perpetual(h, &b),
         });
     }
-    let m = super::policy::evaluate(h, &b);
-    let billable = rule.bills(m.days(), b.days(), m.at_end);
+    rule.validate()?;
+    let m = super::policy::evaluate_rule(h, &b, rule);
+    let billable = rule.bills(m.days(), b.days(), m.at_rule);
     Ok(Explanation {
         month,
         rule,

@@ -61,10 +61,12 @@ pub mod bulk;
 mod detail;
 mod double;
 mod explain;
+mod fast;
 mod layout;
 pub use explain::{explain_licence as explain, Explanation};
 mod money;
 mod month;
+mod partial;
 mod placement;
 mod policy;
 mod trends;
@@ -186,6 +188,20 @@ pub enum BillingError {
         /// First row of the block where the order breaks.
         row: usize,
     },
+    /// A billing rule whose parameters are out of range.
+    #[error("billing rule {rule:?} is not valid: {why}")]
+    BadRule {
+        /// The rule, described.
+        rule: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// Partial results that cannot be merged.
+    #[error("these partial results cannot be merged: {why}")]
+    PartialMismatch {
+        /// What differs.
+        why: String,
+    },
     /// The CSV writer failed.
     #[error("CSV output failed: {message}")]
     Csv {
@@ -216,6 +232,8 @@ impl BillingError {
             BillingError::LicenceOutOfRange { .. } => "billing.licence_out_of_range",
             BillingError::GroupOutOfRange { .. } => "billing.group_out_of_range",
             BillingError::Unsorted { .. } => "billing.unsorted",
+            BillingError::BadRule { .. } => "billing.bad_rule",
+            BillingError::PartialMismatch { .. } => "billing.partial_mismatch",
             BillingError::Csv { .. } => "billing.csv",
         }
     }

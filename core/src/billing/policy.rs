@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 /// Which licences are billed for a month, and how many units each line counts.
 ///
 /// A *billable day* is a local day of the month on which the licence was Active or Late at some
-/// instant.
+/// instant. "Billable at" an instant means Active or Late at that instant.
 ///
 /// | rule | a licence is billed when | line quantity |
 /// |---|---|---|
@@ -20,6 +20,12 @@ use std::collections::BTreeMap;
 /// | `Prorated` | it has ≥ 1 billable day | Σ billable days ÷ days in month |
 /// | `EndOfMonth` | it is billable during the month's last second | number of billed licences |
 /// | `Peak` | it has ≥ 1 billable day | most licences of the line billable at one instant |
+/// | `RollingWindow { days, first_month_free }` | billable at some instant of the `days` × 24 h before the month's end, not deactivated before the month (and, with `first_month_free`, not first activated in the month) | number of billed licences |
+/// | `Snapshot { day, hour }` | billable at `hour` hours after the start of local day `day` (the last day if the month is shorter) | number of billed licences |
+/// | `HighWaterMark { months, first_month }` | it has ≥ 1 billable day | the most licences of the line billed in one month of the contract term so far |
+///
+/// Contract terms of `HighWaterMark` are `months` long (1, 2, 3, 4, 6 or 12) and one of them starts
+/// in calendar month `first_month` (1–12) of every year.
 ///
 /// ```
 /// use keyledger::billing::BillingRule;
@@ -29,9 +35,13 @@ use std::collections::BTreeMap;
 /// assert!(!BillingRule::STORAGECRAFT.bills(14, 30, true));
 /// let json = serde_json::to_string(&BillingRule::MoreThanDays(14)).unwrap();
 /// assert_eq!(json, r#"{"more_than_days":14}"#);
+/// let rolling: BillingRule = serde_json::from_str(r#"{"rolling_window":{}}"#).unwrap();
+/// assert_eq!(rolling, BillingRule::ROLLING_31);
 /// ```
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum BillingRule {
     /// Billed if billable on at least one day of the month.
@@ -45,26 +55,112 @@ pub enum BillingRule {
     EndOfMonth,
     /// Lines bill the peak number of licences billable at the same instant.
     Peak,
+    /// Billed if billable at some instant of the `days` × 24 hours before the month's end (the
+    /// report's instant), unless deactivated before the month began.
+    RollingWindow {
+        /// Length of the window in days of 24 hours (default 31).
+        #[serde(default = "default_window")]
+        days: u16,
+        /// A new instance (first activated in the month) is free in its first calendar month.
+        #[serde(default)]
+        first_month_free: bool,
+    },
+    /// Billed if billable at one instant of the month: `hour` hours after the start of local day
+    /// `day` (the month's last day when it has fewer days).
+    Snapshot {
+        /// Day of the month, 1–31.
+        day: u8,
+        /// Hours after the start of that local day, 0–23.
+        #[serde(default)]
+        hour: u8,
+    },
+    /// Billed if billable on at least one day; a line's quantity is the highest number of its
+    /// licences billed in one month of the contract term up to this month.
+    HighWaterMark {
+        /// Length of the contract term in months: 1, 2, 3, 4, 6 or 12.
+        months: u8,
+        /// A term starts in this calendar month (1–12) of every year.
+        #[serde(default = "default_first_month")]
+        first_month: u8,
+    },
+}
+
+fn default_window() -> u16 {
+    31
+}
+
+fn default_first_month() -> u8 {
+    1
 }
 
 impl BillingRule {
     /// StorageCraft's published rule: billed when in a billable state on more than 14 days.
     pub const STORAGECRAFT: BillingRule = BillingRule::MoreThanDays(14);
 
-    /// Whether a licence with `billable_days` of `days_in_month`, billable at the month's end or
-    /// not, is billed (for `Prorated` and `Peak`: whether it contributes at all).
+    /// Billed when seen in the 31 days before the report (the month's end).
+    pub const ROLLING_31: BillingRule = BillingRule::RollingWindow {
+        days: 31,
+        first_month_free: false,
+    };
+
+    /// Whether a licence with `billable_days` of `days_in_month`, billable at the rule's instant
+    /// or not (`EndOfMonth`: the last second; `Snapshot`: the snapshot; `RollingWindow`: in the
+    /// window, not deactivated before the month and not free), is billed (for `Prorated`, `Peak`
+    /// and `HighWaterMark`: whether it contributes at all).
     ///
     /// ```
     /// # use keyledger::billing::BillingRule;
     /// assert!(BillingRule::AnyDay.bills(1, 31, false));
     /// assert!(!BillingRule::EndOfMonth.bills(31, 31, false));
+    /// assert!(BillingRule::Snapshot { day: 25, hour: 0 }.bills(0, 31, true));
     /// ```
-    pub fn bills(self, billable_days: u32, days_in_month: u32, at_end: bool) -> bool {
+    pub fn bills(self, billable_days: u32, days_in_month: u32, at_instant: bool) -> bool {
         let _ = days_in_month;
         match self {
-            BillingRule::AnyDay | BillingRule::Prorated | BillingRule::Peak => billable_days > 0,
+            BillingRule::AnyDay
+            | BillingRule::Prorated
+            | BillingRule::Peak
+            | BillingRule::HighWaterMark { .. } => billable_days > 0,
             BillingRule::MoreThanDays(n) => billable_days > u32::from(n),
-            BillingRule::EndOfMonth => at_end,
+            BillingRule::EndOfMonth
+            | BillingRule::RollingWindow { .. }
+            | BillingRule::Snapshot { .. } => at_instant,
+        }
+    }
+
+    /// Checks the rule's parameters.
+    ///
+    /// # Errors
+    /// [`BillingError::BadRule`] (code `billing.bad_rule`).
+    ///
+    /// ```
+    /// # use keyledger::billing::BillingRule;
+    /// assert!(BillingRule::Snapshot { day: 25, hour: 0 }.validate().is_ok());
+    /// let bad = BillingRule::HighWaterMark { months: 5, first_month: 1 };
+    /// assert_eq!(bad.validate().unwrap_err().code(), "billing.bad_rule");
+    /// ```
+    pub fn validate(self) -> Result<(), BillingError> {
+        let bad = |why: &str| {
+            Err(BillingError::BadRule {
+                rule: self.describe(),
+                why: why.to_string(),
+            })
+        };
+        match self {
+            BillingRule::RollingWindow { days: 0, .. } => bad("the window needs at least one day"),
+            BillingRule::RollingWindow { days, .. } if days > 3650 => {
+                bad("the window is longer than 3650 days")
+            }
+            BillingRule::Snapshot { day, hour } if !(1..=31).contains(&day) || hour > 23 => {
+                bad("the snapshot needs a day from 1 to 31 and an hour from 0 to 23")
+            }
+            BillingRule::HighWaterMark {
+                months,
+                first_month,
+            } if ![1, 2, 3, 4, 6, 12].contains(&months) || !(1..=12).contains(&first_month) => bad(
+                "a contract term is 1, 2, 3, 4, 6 or 12 months and starts in a month from 1 to 12",
+            ),
+            _ => Ok(()),
         }
     }
 
@@ -73,6 +169,7 @@ impl BillingRule {
     /// ```
     /// # use keyledger::billing::BillingRule;
     /// assert_eq!(BillingRule::STORAGECRAFT.describe(), "more than 14 billable days");
+    /// assert_eq!(BillingRule::ROLLING_31.describe(), "billable in the last 31 days");
     /// ```
     pub fn describe(self) -> String {
         match self {
@@ -81,8 +178,93 @@ impl BillingRule {
             BillingRule::Prorated => "prorated by billable days".into(),
             BillingRule::EndOfMonth => "billable at the end of the month".into(),
             BillingRule::Peak => "peak number billable at once".into(),
+            BillingRule::RollingWindow {
+                days,
+                first_month_free,
+            } => {
+                let free = if first_month_free {
+                    ", new instances free in their first month"
+                } else {
+                    ""
+                };
+                format!("billable in the last {days} days{free}")
+            }
+            BillingRule::Snapshot { day, hour } => {
+                format!("billable at the snapshot on day {day} at {hour:02}:00")
+            }
+            BillingRule::HighWaterMark { months, .. } => {
+                format!("high-water mark over a {months}-month term")
+            }
         }
     }
+
+    /// The first month of the contract term that contains `month` (`HighWaterMark`), or `month`.
+    ///
+    /// ```
+    /// # use keyledger::billing::{BillingRule, Month};
+    /// let q = BillingRule::HighWaterMark { months: 3, first_month: 2 };
+    /// assert_eq!(q.term_start(Month::new(2026, 1)?), Month::new(2025, 11)?);
+    /// assert_eq!(q.term_start(Month::new(2026, 4)?), Month::new(2026, 2)?);
+    /// # Ok::<(), keyledger::billing::BillingError>(())
+    /// ```
+    pub fn term_start(self, month: Month) -> Month {
+        let BillingRule::HighWaterMark {
+            months,
+            first_month,
+        } = self
+        else {
+            return month;
+        };
+        let since = (month.month() + 12 - u32::from(first_month.clamp(1, 12))) % 12;
+        let back = since % u32::from(months.max(1));
+        let mut m = month;
+        for _ in 0..back {
+            m = m.prev();
+        }
+        m
+    }
+}
+
+/// The rule's instant or window, in a month.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Instant {
+    /// No instant (day-count rules).
+    None,
+    /// Billable at this instant (`EndOfMonth`: the last second; `Snapshot`).
+    At(DateTime<Utc>),
+    /// Billable at some instant of `[from, end of month)`.
+    Window {
+        from: DateTime<Utc>,
+        first_month_free: bool,
+    },
+}
+
+/// The instant or window `rule` looks at in the month `b`.
+pub(crate) fn rule_instant(rule: BillingRule, b: &MonthBounds) -> Instant {
+    match rule {
+        BillingRule::EndOfMonth => Instant::At(b.end() - Duration::seconds(1)),
+        BillingRule::Snapshot { day, hour } => Instant::At(snapshot_instant(b, day, hour)),
+        BillingRule::RollingWindow {
+            days,
+            first_month_free,
+        } => Instant::Window {
+            from: b.end() - Duration::seconds(i64::from(days) * 86_400),
+            first_month_free,
+        },
+        _ => Instant::None,
+    }
+}
+
+/// `hour` hours after the start of local day `day` (clamped to the month's days), before its end.
+pub(crate) fn snapshot_instant(b: &MonthBounds, day: u8, hour: u8) -> DateTime<Utc> {
+    let d = u32::from(day).clamp(1, b.days()) as usize;
+    let start = b
+        .day_starts
+        .get(d - 1)
+        .copied()
+        .unwrap_or_else(|| b.start());
+    let t = start + Duration::seconds(i64::from(hour) * 3600);
+    t.min(b.end() - Duration::seconds(1))
 }
 
 /// What one licence did in one month.
@@ -92,6 +274,8 @@ pub(crate) struct LicenceMonth {
     pub mask: u32,
     /// Billable during the month's last second.
     pub at_end: bool,
+    /// Billable at the rule's instant / in its window (see [`BillingRule::bills`]).
+    pub at_rule: bool,
     /// Billable intervals `[from, until)` clipped to the month.
     pub intervals: Vec<(DateTime<Utc>, DateTime<Utc>)>,
 }
@@ -109,6 +293,7 @@ pub(crate) fn evaluate(h: &LicenceHistory, b: &MonthBounds) -> LicenceMonth {
     let mut out = LicenceMonth {
         mask: 0,
         at_end: false,
+        at_rule: false,
         intervals: Vec::new(),
     };
     for s in h.spans.iter().filter(|s| s.state.is_billable()) {
@@ -130,6 +315,41 @@ pub(crate) fn evaluate(h: &LicenceHistory, b: &MonthBounds) -> LicenceMonth {
         out.intervals.push((from, until));
     }
     out
+}
+
+/// [`evaluate`], with `at_rule` set for `rule` (see [`BillingRule::bills`]).
+pub(crate) fn evaluate_rule(
+    h: &LicenceHistory,
+    b: &MonthBounds,
+    rule: BillingRule,
+) -> LicenceMonth {
+    let mut m = evaluate(h, b);
+    m.at_rule = match rule_instant(rule, b) {
+        Instant::None => false,
+        Instant::At(t) => h
+            .spans
+            .iter()
+            .any(|s| s.state.is_billable() && s.from <= t && s.until.is_none_or(|u| u > t)),
+        Instant::Window {
+            from,
+            first_month_free,
+        } => {
+            let seen = h.spans.iter().any(|s| {
+                s.state.is_billable() && s.from < b.end() && s.until.is_none_or(|u| u > from)
+            });
+            let gone = h.spans.iter().any(|s| {
+                s.state == crate::lifecycle::LicenceState::Deactivated
+                    && s.from <= b.start()
+                    && s.until.is_none_or(|u| u > b.start())
+            });
+            let new = first_month_free
+                && h.activations
+                    .first()
+                    .is_some_and(|a| *a >= b.start() && *a < b.end());
+            seen && !gone && !new
+        }
+    };
+    m
 }
 
 /// The peak number of intervals overlapping at one instant (`[from, until)`: an interval ending
@@ -181,6 +401,7 @@ pub fn counts(
     zone: &str,
     rule: BillingRule,
 ) -> Result<BTreeMap<(ProductId, Option<String>), EditionCounts>, BillingError> {
+    rule.validate()?;
     let b = month.bounds(zone)?;
     let mut groups: BTreeMap<(ProductId, Option<String>), Vec<LicenceMonth>> = BTreeMap::new();
     for h in histories {
@@ -193,13 +414,13 @@ pub fn counts(
         groups
             .entry((h.product, h.edition.clone()))
             .or_default()
-            .push(evaluate(h, &b));
+            .push(evaluate_rule(h, &b, rule));
     }
     let mut out = BTreeMap::new();
     for (k, ms) in groups {
         let billed: Vec<&LicenceMonth> = ms
             .iter()
-            .filter(|m| rule.bills(m.days(), b.days(), m.at_end))
+            .filter(|m| rule.bills(m.days(), b.days(), m.at_rule))
             .collect();
         let licences = billed.len() as u64;
         let billable_days: u64 = billed.iter().map(|m| u64::from(m.days())).sum();
@@ -215,7 +436,52 @@ pub fn counts(
             },
         );
     }
+    if let BillingRule::HighWaterMark { .. } = rule {
+        let mut m = rule.term_start(month);
+        while m < month {
+            let earlier = counts(histories, catalog, m, zone, BillingRule::AnyDay)?;
+            for (k, c) in earlier {
+                let e = out.entry(k).or_insert(EditionCounts {
+                    licences: 0,
+                    billable_days: 0,
+                    quantity: Decimal::ZERO,
+                });
+                e.quantity = e.quantity.max(Decimal::from(c.licences));
+            }
+            m = m.next();
+        }
+    }
     Ok(out)
+}
+
+/// The high-water mark of each key over the months of `rule`'s contract term before `month`:
+/// the most licences billed (≥ 1 billable day) in one of those months, per key.
+pub(crate) fn term_marks<K: Ord>(
+    histories: &[LicenceHistory],
+    rule: BillingRule,
+    month: Month,
+    zone: &str,
+    key: impl Fn(&LicenceHistory) -> Option<K>,
+) -> Result<BTreeMap<K, u64>, BillingError> {
+    let mut marks: BTreeMap<K, u64> = BTreeMap::new();
+    let mut m = rule.term_start(month);
+    while m < month {
+        let b = m.bounds(zone)?;
+        let mut this: BTreeMap<K, u64> = BTreeMap::new();
+        for h in histories {
+            if let Some(k) = key(h) {
+                if evaluate(h, &b).days() > 0 {
+                    *this.entry(k).or_default() += 1;
+                }
+            }
+        }
+        for (k, c) in this {
+            let e = marks.entry(k).or_default();
+            *e = (*e).max(c);
+        }
+        m = m.next();
+    }
+    Ok(marks)
 }
 
 /// The quantity of a line under `rule`.

@@ -782,7 +782,7 @@ fn finish(i: u32, l: &Lic, spans: Vec<StateSpan>) -> LicenceHistory {
     h
 }
 
-fn bulk_vs_history(lics: &[Lic], month: Month, zone: &str) {
+fn bulk_vs_history(lics: &[Lic], month: Month, zone: &str, cuts: &Cuts) {
     let policy = LifecyclePolicy::default();
     let mut rows: Vec<(i64, u32)> = lics
         .iter()
@@ -812,23 +812,26 @@ fn bulk_vs_history(lics: &[Lic], month: Month, zone: &str) {
         .map(|(i, l)| to_history(i as u32, l, &policy))
         .collect();
     let b = month.bounds(zone).unwrap();
-    for rule in [
-        BillingRule::AnyDay,
-        BillingRule::STORAGECRAFT,
-        BillingRule::Prorated,
-        BillingRule::EndOfMonth,
-        BillingRule::Peak,
-    ] {
+    for rule in ALL_RULES {
         let r = bulk::bill(&input, month, zone, rule, &policy).unwrap();
         for (i, h) in hs.iter().enumerate() {
-            let m = policy::evaluate(h, &b);
+            let m = policy::evaluate_rule(h, &b, rule);
             assert_eq!(
                 u32::from(r.days[i]),
                 m.days(),
                 "licence {i} {h:?} {:?} {rule:?}",
                 lics[i]
             );
+            assert_eq!(
+                r.billed[i],
+                rule.bills(m.days(), b.days(), m.at_rule),
+                "billed: licence {i} {h:?} {:?} {rule:?}",
+                lics[i]
+            );
         }
+        // Random splits into partials (licence ranges × time ranges), merged: the same result.
+        let got = split_bill(&input, month, zone, rule, &policy, cuts);
+        assert_eq!(got, r, "{rule:?} split {cuts:?} {lics:?}");
         if rule == BillingRule::AnyDay {
             let fast = bulk::any_day_counts(&input, month, zone, &policy).unwrap();
             let slow: Vec<u64> = r.groups.iter().map(|g| g.licences).collect();
@@ -860,6 +863,140 @@ fn bulk_vs_history(lics: &[Lic], month: Month, zone: &str) {
             );
         }
     }
+}
+
+/// Every rule, with the presets' parameters at ordinary and edge values.
+const ALL_RULES: [BillingRule; 13] = [
+    BillingRule::AnyDay,
+    BillingRule::STORAGECRAFT,
+    BillingRule::MoreThanDays(0),
+    BillingRule::Prorated,
+    BillingRule::EndOfMonth,
+    BillingRule::Peak,
+    BillingRule::ROLLING_31,
+    BillingRule::RollingWindow {
+        days: 10,
+        first_month_free: true,
+    },
+    BillingRule::RollingWindow {
+        days: 45,
+        first_month_free: false,
+    },
+    BillingRule::Snapshot { day: 15, hour: 12 },
+    BillingRule::Snapshot { day: 31, hour: 23 },
+    BillingRule::Snapshot { day: 1, hour: 0 },
+    BillingRule::HighWaterMark {
+        months: 1,
+        first_month: 1,
+    },
+];
+
+/// How to split a bulk input: licence cut points, time cut points (seconds from the month's
+/// start), the order time slices are merged in, and rows per `update` batch.
+#[derive(Debug, Clone)]
+struct Cuts {
+    licences: Vec<usize>,
+    times: Vec<i64>,
+    reverse: bool,
+    batch: usize,
+}
+
+fn cuts_strategy() -> impl Strategy<Value = Cuts> {
+    (
+        proptest::collection::vec(0usize..8, 0..3),
+        proptest::collection::vec(-5 * DAY..32 * DAY, 0..4),
+        any::<bool>(),
+        1usize..40,
+    )
+        .prop_map(|(mut licences, mut times, reverse, batch)| {
+            licences.sort_unstable();
+            licences.dedup();
+            times.sort_unstable();
+            Cuts {
+                licences,
+                times,
+                reverse,
+                batch,
+            }
+        })
+}
+
+/// Bills `input` through partials: one per licence range and time slice, each fed in batches,
+/// time slices merged (in either order), then ranges merged, then finished.
+fn split_bill(
+    input: &bulk::BulkInput<'_>,
+    month: Month,
+    zone: &str,
+    rule: BillingRule,
+    policy: &LifecyclePolicy,
+    cuts: &Cuts,
+) -> bulk::BulkResult {
+    let n = input.activated_at.len();
+    let origin = month.bounds(zone).unwrap().start().timestamp();
+    let mut bounds = vec![0];
+    bounds.extend(cuts.licences.iter().copied().filter(|c| *c > 0 && *c < n));
+    bounds.push(n);
+    bounds.dedup();
+    let mut whole: Option<bulk::Partial> = None;
+    for w in bounds.windows(2) {
+        let (lo, hi) = (w[0], w[1]);
+        fn cols<'a>(
+            input: &bulk::BulkInput<'a>,
+            lo: usize,
+            hi: usize,
+            licence: &'a [u32],
+            at: &'a [i64],
+        ) -> bulk::BulkInput<'a> {
+            bulk::BulkInput {
+                licence,
+                at,
+                activated_at: &input.activated_at[lo..hi],
+                deactivated_at: &input.deactivated_at[lo..hi],
+                last_contact_before: &input.last_contact_before[lo..hi],
+                group: &input.group[lo..hi],
+                groups: input.groups,
+                time_sorted: false,
+            }
+        }
+        let mut edges = vec![i64::MIN];
+        edges.extend(cuts.times.iter().map(|t| origin + t));
+        edges.push(i64::MAX);
+        let mut slices = Vec::new();
+        for e in edges.windows(2) {
+            let rows: Vec<(u32, i64)> = input
+                .licence
+                .iter()
+                .zip(input.at)
+                .filter(|(l, t)| (lo..hi).contains(&(**l as usize)) && **t >= e[0] && **t < e[1])
+                .map(|(l, t)| (*l, *t))
+                .collect();
+            let mut p =
+                bulk::Partial::for_range(lo as u32, hi - lo, month, zone, rule, policy).unwrap();
+            for chunk in rows.chunks(cuts.batch) {
+                let ls: Vec<u32> = chunk.iter().map(|r| r.0).collect();
+                let ts: Vec<i64> = chunk.iter().map(|r| r.1).collect();
+                p.update(&cols(input, lo, hi, &ls, &ts)).unwrap();
+            }
+            slices.push(p);
+        }
+        if cuts.reverse {
+            slices.reverse();
+        }
+        let mut it = slices.into_iter();
+        let mut range = it.next().unwrap();
+        for p in it {
+            range.merge(&p).unwrap();
+        }
+        match whole.as_mut() {
+            None => whole = Some(range),
+            Some(w) if cuts.reverse => {
+                range.merge(w).unwrap();
+                *w = range;
+            }
+            Some(w) => w.merge(&range).unwrap(),
+        }
+    }
+    whole.unwrap().finish(input).unwrap()
 }
 
 fn lic_strategy(start: i64, end: i64) -> impl Strategy<Value = Lic> {
@@ -898,14 +1035,14 @@ fn lic_strategy(start: i64, end: i64) -> impl Strategy<Value = Lic> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
     #[test]
-    fn bulk_agrees_with_histories_utc(lics in proptest::collection::vec(lic_strategy(1_793_491_200, 1_796_083_200), 1..8)) {
-        bulk_vs_history(&lics, Month::new(2026, 11).unwrap(), "UTC");
+    fn bulk_agrees_with_histories_utc(lics in proptest::collection::vec(lic_strategy(1_793_491_200, 1_796_083_200), 1..8), cuts in cuts_strategy()) {
+        bulk_vs_history(&lics, Month::new(2026, 11).unwrap(), "UTC", &cuts);
     }
 
     #[test]
-    fn bulk_agrees_with_histories_dst(lics in proptest::collection::vec(lic_strategy(1_790_805_600, 1_793_487_600), 1..8)) {
+    fn bulk_agrees_with_histories_dst(lics in proptest::collection::vec(lic_strategy(1_790_805_600, 1_793_487_600), 1..8), cuts in cuts_strategy()) {
         // October 2026 in Europe/Berlin: 2026-09-30T22:00Z .. 2026-10-31T23:00Z.
-        bulk_vs_history(&lics, Month::new(2026, 10).unwrap(), "Europe/Berlin");
+        bulk_vs_history(&lics, Month::new(2026, 10).unwrap(), "Europe/Berlin", &cuts);
     }
 
     #[test]
@@ -1029,7 +1166,7 @@ proptest! {
         let policy = LifecyclePolicy { late_after_seconds: late, disabled_after_seconds: late, lapse_after_seconds: late };
         let month = Month::new(2026, 11).unwrap();
         let _ = bulk::any_day_counts(&input, month, "Europe/Berlin", &policy);
-        for rule in [BillingRule::AnyDay, BillingRule::STORAGECRAFT, BillingRule::Prorated, BillingRule::EndOfMonth, BillingRule::Peak] {
+        for rule in ALL_RULES {
             let r = bulk::bill(&input, month, "Europe/Berlin", rule, &policy);
             if let Ok(r) = r {
                 prop_assert_eq!(r.days.len(), act.len());
