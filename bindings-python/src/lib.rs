@@ -11,7 +11,7 @@
 mod doc;
 
 mod arrow;
-mod billing;
+mod bulk;
 mod errors;
 mod key;
 mod ledger;
@@ -43,7 +43,7 @@ fn _keyledger(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     key::register(m)?;
     ledger::register(m)?;
-    billing::register(m)?;
+    bulk::register(m)?;
     reports::register(m)?;
     quota::register(m)?;
     m.add_function(wrap_pyfunction!(_stubs, m)?)?;

@@ -3,9 +3,10 @@
 //!
 //! # Input
 //! - Call-homes as two columns of one month: `licence[i]` (index into the licence columns) and
-//!   `at[i]` (unix seconds). **Rows of one licence must be in time order** (a time-sorted warehouse
-//!   export is); a call-home earlier than the licence's latest contact is ignored, and so is one
-//!   after the month (earlier ones count as contacts).
+//!   `at[i]` (unix seconds), in any order for [`bill`] (a licence's rows are a set of instants);
+//!   [`Partial::update`] needs each licence's rows in time order. A call-home before the
+//!   licence's base contact, at or after its deactivation, or after the month is ignored (earlier
+//!   ones, from the base contact on, count as contacts).
 //! - Per licence `l`: `activated_at[l]` (unix seconds; `i64::MAX` = never activated),
 //!   `deactivated_at[l]` (the instant billing stopped: deactivation requested or finalised;
 //!   `i64::MAX` = none), `last_contact_before[l]` (its latest call-home before the month;
@@ -20,12 +21,11 @@
 //! `deactivated_at`. Day and rule definitions are those of [`BillingRule`].
 //!
 //! # Cost
-//! One pass over the call-homes, `O(rows + licences)` time; a row whose licence can no longer
-//! change costs one bit test. Working memory per licence: an 8-byte hot record (a `u32` day mask,
-//! bit 31 = lapsed, and the last contact as `i32` seconds from the month's start), the
-//! deactivation as a cold `i32` read only for licences deactivated in the month, two bits, and
-//! the 1-byte output: **13.25 bytes**. Instants further than ±68 years from the month are
-//! clamped. `Peak` needs every billable interval: it sorts the rows (`O(rows)` extra memory).
+//! [`bill`]: one pass over the call-homes setting one bit per row in the bitmap of its local day
+//! (31 bits per licence), then `O(licences)` to decide each licence from its call-home days; the
+//! few licences the days cannot decide exactly are billed again from their rows (a second pass
+//! picks them). Working memory: about 4.5 bytes per licence (see `docs/decisions/billing.md`);
+//! `Peak` adds its run events. [`Partial`] is the mergeable form (12 bytes per licence).
 //! [`any_day_counts`] is the fast path for the default rule.
 //!
 //! ```

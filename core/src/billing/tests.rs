@@ -1175,3 +1175,117 @@ proptest! {
         }
     }
 }
+
+// ---- the vendor presets, hand-computed ----
+
+#[test]
+fn high_water_mark_bills_the_terms_best_month() {
+    // Term Oct–Dec 2026 (quarters from January). Three licences in October, one in November.
+    let oct = |d| utc(2026, 10, d, 12, 0, 0);
+    let hs = vec![
+        active(1, oct(2), Some(oct(20))),
+        active(2, oct(3), Some(oct(21))),
+        active(3, oct(4), None),
+    ];
+    let rule = BillingRule::HighWaterMark {
+        months: 3,
+        first_month: 1,
+    };
+    let nov = Month::new(2026, 11).unwrap();
+    let c = counts(&hs, &presets::storagecraft(), nov, "UTC", rule).unwrap();
+    let server = &c[&(SHADOWPROTECT_MSP, Some("Server".to_string()))];
+    assert_eq!(server.licences, 1);
+    assert_eq!(server.quantity, Decimal::from(3));
+    let r = BillingDetail::build(
+        &hs,
+        &presets::storagecraft(),
+        nov,
+        "UTC",
+        &prices(rule, 1000),
+    )
+    .unwrap();
+    assert_eq!(r.lines[0].quantity, Decimal::from(3));
+    assert_eq!(r.total, Decimal::new(3000, 2));
+    let row = r.tables[0].rows.iter().find(|k| k.billable).unwrap();
+    assert_eq!(
+        row.explanation,
+        "active all month: 30 billable days ≥ 1; counted toward the high-water mark of the 3-month term from Oct 2026 → billable"
+    );
+    // January starts a new term: only January counts.
+    let jan = counts(
+        &hs,
+        &presets::storagecraft(),
+        Month::new(2027, 1).unwrap(),
+        "UTC",
+        rule,
+    )
+    .unwrap();
+    assert_eq!(
+        jan[&(SHADOWPROTECT_MSP, Some("Server".to_string()))].quantity,
+        Decimal::from(1)
+    );
+}
+
+#[test]
+fn rolling_window_and_snapshot_explanations() {
+    let nov = |d, h| utc(2026, 11, d, h, 0, 0);
+    // Activated 12 Nov: free in its first month under first_month_free.
+    let h = active(1, nov(12, 9), None);
+    let free = BillingRule::RollingWindow {
+        days: 31,
+        first_month_free: true,
+    };
+    let e = explain(
+        &h,
+        &presets::storagecraft(),
+        Month::new(2026, 11).unwrap(),
+        "UTC",
+        free,
+    )
+    .unwrap();
+    assert!(!e.billable);
+    assert_eq!(
+        e.text,
+        "active from 12 Nov: 19 billable days; new instance, first activated 12 Nov: free in its first calendar month → not billable"
+    );
+    let e = explain(
+        &h,
+        &presets::storagecraft(),
+        Month::new(2026, 11).unwrap(),
+        "UTC",
+        BillingRule::ROLLING_31,
+    )
+    .unwrap();
+    assert!(e.billable);
+    // Snapshot on the 15th at 12:00: a licence deactivated at 11:00 that day is not billed.
+    let g = active(2, nov(1, 0), Some(nov(15, 11)));
+    let snap = BillingRule::Snapshot { day: 15, hour: 12 };
+    let e = explain(
+        &g,
+        &presets::storagecraft(),
+        Month::new(2026, 11).unwrap(),
+        "UTC",
+        snap,
+    )
+    .unwrap();
+    assert!(!e.billable);
+    assert_eq!(
+        e.text,
+        "active 1–15 Nov, deactivated from 15 Nov: 15 billable days; not billable at the snapshot 15 Nov 12:00 → not billable"
+    );
+    let bad = BillingRule::Snapshot { day: 0, hour: 12 };
+    let err = explain(
+        &g,
+        &presets::storagecraft(),
+        Month::new(2026, 11).unwrap(),
+        "UTC",
+        bad,
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "billing.bad_rule");
+    let json = serde_json::to_string(&free).unwrap();
+    assert_eq!(
+        json,
+        r#"{"rolling_window":{"days":31,"first_month_free":true}}"#
+    );
+}

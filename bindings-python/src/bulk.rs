@@ -1,5 +1,4 @@
-//! Billing: the bulk path over numpy columns (engineer "billing" moves it to `bulk.rs`; the
-//! reports are in `reports.rs`).
+//! The bulk billing path over numpy columns (zero-copy views); the reports are in `reports.rs`.
 
 use crate::errors::{bad_argument, from_json, policy_arg, to_json, to_py};
 use keyledger::billing::{bulk, BillingRule, Month};
