@@ -1,8 +1,8 @@
 //! Billing bulk path: 1 M licences, ~30 M call-homes of one month (deterministic data).
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use keyledger::billing::{bulk, BillingRule, Month};
+use keyledger::billing::{bulk, Month};
 use keyledger::lifecycle::LifecyclePolicy;
-use keyledger_benches::billing_data::generate;
+use keyledger_benches::billing_data::{generate, RULES};
 use std::hint::black_box;
 
 fn bulk_billing(c: &mut Criterion) {
@@ -36,13 +36,8 @@ fn bulk_billing(c: &mut Criterion) {
             bulk::any_day_counts(black_box(&unsorted), month, "UTC", &policy).expect("valid input")
         })
     });
-    for (name, rule) in [
-        ("bulk_any_day_1m_30m", BillingRule::AnyDay),
-        ("bulk_more_than_14_1m_30m", BillingRule::STORAGECRAFT),
-        ("bulk_end_of_month_1m_30m", BillingRule::EndOfMonth),
-        ("bulk_peak_1m_30m", BillingRule::Peak),
-    ] {
-        g.bench_function(name, |b| {
+    for (name, rule) in RULES {
+        g.bench_function(format!("bulk_{name}_1m_30m"), |b| {
             b.iter(|| {
                 bulk::bill(black_box(&input), month, "UTC", rule, &policy).expect("valid input")
             })

@@ -227,7 +227,7 @@ def main():
     rust_by = {r["rule"]: r for r in rust["rules"]}
 
     con = duckdb.connect()
-    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
     import pandas as pd
     con.register("calls_df", pd.DataFrame({"l": licence.astype(np.int64), "t": at}))
     con.register("lic_df", pd.DataFrame({"l": np.arange(n, dtype=np.int64), "act": act,
