@@ -70,6 +70,60 @@ impl PyBillingRule {
             inner: BillingRule::Peak,
         }
     }
+    /// Billed if billable at some instant of the ``days`` × 24 h before the month's end (default
+    /// 31), unless deactivated before the month; with ``first_month_free``, not in the month of its
+    /// first activation.
+    #[staticmethod]
+    #[pyo3(signature = (days=None, first_month_free=None))]
+    fn rolling_window(
+        days: Option<&Bound<'_, PyAny>>,
+        first_month_free: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let days = match days {
+            Some(d) if !d.is_none() => u16::try_from(crate::errors::u32_arg(d, "days")?)
+                .map_err(|_| bad_argument("days", "the window is at most 3650 days"))?,
+            _ => 31,
+        };
+        let first_month_free = match first_month_free {
+            Some(f) if !f.is_none() => crate::errors::bool_arg(f, "first_month_free")?,
+            _ => false,
+        };
+        checked(BillingRule::RollingWindow {
+            days,
+            first_month_free,
+        })
+    }
+    /// Billed if billable ``hour`` hours after the start of local day ``day`` (the last day in
+    /// shorter months).
+    #[staticmethod]
+    #[pyo3(signature = (day, hour=None))]
+    fn snapshot(day: &Bound<'_, PyAny>, hour: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let hour = match hour {
+            Some(h) if !h.is_none() => u8_arg(h, "hour")?,
+            _ => 0,
+        };
+        checked(BillingRule::Snapshot {
+            day: u8_arg(day, "day")?,
+            hour,
+        })
+    }
+    /// Billed on ≥ 1 billable day; a line bills the most licences it had in one month of the
+    /// contract term (``months``: 1, 2, 3, 4, 6 or 12; a term starts in ``first_month`` each year).
+    #[staticmethod]
+    #[pyo3(signature = (months, first_month=None))]
+    fn high_water_mark(
+        months: &Bound<'_, PyAny>,
+        first_month: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let first_month = match first_month {
+            Some(f) if !f.is_none() => u8_arg(f, "first_month")?,
+            _ => 1,
+        };
+        checked(BillingRule::HighWaterMark {
+            months: u8_arg(months, "months")?,
+            first_month,
+        })
+    }
     /// What the rule means, in words.
     fn describe(&self) -> String {
         self.inner.describe()
@@ -83,7 +137,13 @@ impl PyBillingRule {
     }
 }
 
-const RULE_STUB: &str = "class BillingRule:\n    \"\"\"A billing rule: which licences count in a month.\"\"\"\n    @staticmethod\n    def any_day() -> BillingRule: ...\n    @staticmethod\n    def more_than_days(days: int) -> BillingRule: ...\n    @staticmethod\n    def storagecraft() -> BillingRule: ...\n    @staticmethod\n    def prorated() -> BillingRule: ...\n    @staticmethod\n    def end_of_month() -> BillingRule: ...\n    @staticmethod\n    def peak() -> BillingRule: ...\n    def describe(self) -> str: ...\n    def to_json(self) -> str: ...\n    def __eq__(self, other: object, /) -> bool: ...\n    def __hash__(self) -> int: ...\n";
+/// A rule whose parameters the core accepts (`billing.bad_rule` otherwise).
+fn checked(inner: BillingRule) -> PyResult<PyBillingRule> {
+    inner.validate().map_err(crate::errors::to_py)?;
+    Ok(PyBillingRule { inner })
+}
+
+const RULE_STUB: &str = "class BillingRule:\n    \"\"\"A billing rule: which licences count in a month.\"\"\"\n    @staticmethod\n    def any_day() -> BillingRule: ...\n    @staticmethod\n    def more_than_days(days: int) -> BillingRule: ...\n    @staticmethod\n    def storagecraft() -> BillingRule: ...\n    @staticmethod\n    def prorated() -> BillingRule: ...\n    @staticmethod\n    def end_of_month() -> BillingRule: ...\n    @staticmethod\n    def peak() -> BillingRule: ...\n    @staticmethod\n    def rolling_window(days: int | None = None, first_month_free: bool | None = None) -> BillingRule: ...\n    @staticmethod\n    def snapshot(day: int, hour: int | None = None) -> BillingRule: ...\n    @staticmethod\n    def high_water_mark(months: int, first_month: int | None = None) -> BillingRule: ...\n    def describe(self) -> str: ...\n    def to_json(self) -> str: ...\n    def __eq__(self, other: object, /) -> bool: ...\n    def __hash__(self) -> int: ...\n";
 
 fn rule_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<BillingRule> {
     match obj {
