@@ -60,6 +60,12 @@ if [ -f bindings-python/test.sh ]; then
   done_step
 fi
 
+if [ -f examples/spark/test.sh ] && [ "${SKIP_SPARK:-0}" != 1 ]; then
+  step "Spark: a month billed in PySpark local mode (examples/spark)"
+  bash examples/spark/test.sh
+  done_step
+fi
+
 if [ -f bindings-wasm/test.sh ]; then
   step "WebAssembly package (node + browser)"
   bash bindings-wasm/test.sh
