@@ -106,7 +106,7 @@ def test_errors_leave_the_ledger_untouched():
     with pytest.raises(kl.FormatError) as e:
         kl.Ledger.from_json("{")
     assert e.value.code == "format.corrupt"
-    future = before.replace('"version":1', '"version":9', 1)
+    future = before.replace('"version":2', '"version":9', 1)
     with pytest.raises(kl.FormatError) as e:
         kl.Ledger.from_json(future)
     assert (e.value.code, e.value.found) == ("format.future_version", 9)
