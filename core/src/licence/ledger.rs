@@ -500,6 +500,35 @@ impl Ledger {
             .ok_or(LicenceError::UnknownKey { key: *key })
     }
 
+    /// The record of a perpetual (legacy) key that existed at `now`, for `operation`.
+    fn legacy_record(
+        &self,
+        key: &ProductKey,
+        now: DateTime<Utc>,
+        operation: &'static str,
+    ) -> Result<&KeyRecord, LicenceError> {
+        let rec = self.record(key)?;
+        if now < rec.created_at {
+            return Err(LicenceError::BeforeKeyExisted {
+                key: *key,
+                at: now,
+                created: rec.created_at,
+            });
+        }
+        if self
+            .catalog
+            .get(rec.product)
+            .is_none_or(|p| p.is_subscription())
+        {
+            return Err(LicenceError::WrongLicensing {
+                key: *key,
+                kind: "a subscription key",
+                operation,
+            });
+        }
+        Ok(rec)
+    }
+
     pub(crate) fn name(&self, i: u32) -> &str {
         self.names.get(i as usize).map(String::as_str).unwrap_or("")
     }
@@ -1139,27 +1168,7 @@ impl Ledger {
                 Ok((kinds, None))
             }
             C::SetLegacyStatus { key, active } => {
-                let rec = self.record(key)?;
-                if now < rec.created_at {
-                    return Err(LicenceError::BeforeKeyExisted {
-                        key: *key,
-                        at: now,
-                        created: rec.created_at,
-                    }
-                    .into());
-                }
-                if self
-                    .catalog
-                    .get(rec.product)
-                    .is_none_or(|p| p.is_subscription())
-                {
-                    return Err(LicenceError::WrongLicensing {
-                        key: *key,
-                        kind: "a subscription key",
-                        operation: "a static legacy status",
-                    }
-                    .into());
-                }
+                let rec = self.legacy_record(key, now, "a static legacy status")?;
                 if rec.legacy_active == Some(*active) {
                     return Ok((vec![], None));
                 }
@@ -1169,27 +1178,11 @@ impl Ledger {
                 })
             }
             C::SetLegacyMachine { key, machine } => {
-                let rec = self.record(key)?;
-                if now < rec.created_at {
-                    return Err(LicenceError::BeforeKeyExisted {
-                        key: *key,
-                        at: now,
-                        created: rec.created_at,
-                    }
-                    .into());
-                }
-                if self
-                    .catalog
-                    .get(rec.product)
-                    .is_none_or(|p| p.is_subscription())
-                {
-                    return Err(LicenceError::WrongLicensing {
-                        key: *key,
-                        kind: "a subscription key",
-                        operation: "a legacy machine (activations name the machine)",
-                    }
-                    .into());
-                }
+                let rec = self.legacy_record(
+                    key,
+                    now,
+                    "a legacy machine (activations name the machine)",
+                )?;
                 let machine = non_empty(machine, "machine")?;
                 if rec.legacy_machine() == Some(machine.as_str()) {
                     return Ok((vec![], None));

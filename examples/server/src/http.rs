@@ -318,6 +318,33 @@ struct CallHomeBody {
     certificate_seconds: Option<i64>,
 }
 
+/// A product request's key, checked against the machine token of that key and machine, and its
+/// retry scope (the request id, if any, scoped to that key and machine).
+fn product_request(
+    app: &App,
+    headers: &HeaderMap,
+    key: &str,
+    machine: &str,
+) -> Result<(ProductKey, Option<(String, String)>), Response> {
+    let key = parse_key(key)?;
+    let Some(token) = bearer(headers) else {
+        return Err(error(
+            401,
+            "server.unauthorised",
+            "the machine token from the activation is required (Authorization: Bearer <token>)",
+        ));
+    };
+    if !check_machine_token(&app.machine_secret, &key, machine.trim(), token) {
+        return Err(error(
+            403,
+            "server.forbidden",
+            "this machine token is not for this key and machine",
+        ));
+    }
+    let scope = format!("key:{key}:{}", machine.trim());
+    Ok((key, request_id(headers)?.map(|r| (scope, r))))
+}
+
 async fn product_call(
     app: App,
     headers: HeaderMap,
@@ -328,36 +355,17 @@ async fn product_call(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let key = match parse_key(&b.key) {
-        Ok(k) => k,
+    let (key, retry) = match product_request(&app, &headers, &b.key, &b.machine) {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(token) = bearer(&headers) else {
-        return error(
-            401,
-            "server.unauthorised",
-            "the machine token from the activation is required (Authorization: Bearer <token>)",
-        );
-    };
-    if !check_machine_token(&app.machine_secret, &key, b.machine.trim(), token) {
-        return error(
-            403,
-            "server.forbidden",
-            "this machine token is not for this key and machine",
-        );
-    }
-    let rid = match request_id(&headers) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let scope = format!("key:{key}:{}", b.machine.trim());
     let op = Op::CallHome {
         key,
         machine: b.machine,
         certificate: b.certificate_seconds,
         finalise_only,
     };
-    submit(&app, op, rid.map(|r| (scope, r))).await
+    submit(&app, op, retry).await
 }
 
 async fn call_home(
@@ -427,34 +435,15 @@ async fn product_job(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let key = match parse_key(&b.key) {
-        Ok(k) => k,
+    let (key, retry) = match product_request(&app, &headers, &b.key, &b.machine) {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(token) = bearer(&headers) else {
-        return error(
-            401,
-            "server.unauthorised",
-            "the machine token from the activation is required (Authorization: Bearer <token>)",
-        );
-    };
-    if !check_machine_token(&app.machine_secret, &key, b.machine.trim(), token) {
-        return error(
-            403,
-            "server.forbidden",
-            "this machine token is not for this key and machine",
-        );
-    }
-    let rid = match request_id(&headers) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let scope = format!("key:{key}:{}", b.machine.trim());
     let cmd = match job_command(b, key) {
         Ok(c) => c,
         Err(r) => return r,
     };
-    submit(&app, Op::Product(cmd), rid.map(|r| (scope, r))).await
+    submit(&app, Op::Product(cmd), retry).await
 }
 
 /// Console: start or end a job licence on the MSP's own key.
