@@ -73,10 +73,11 @@ WASM_OPT="$PKG/node_modules/.bin/wasm-opt"
   "$PKG/build/keys/keyledger_wasm_bg.wasm" -o "$PKG/build/keys/keyledger_wasm_bg.wasm"
 
 say "imports and size, gzipped (regression budgets in KiB fail the run; the goals, 40 and 400 KB, are reported)"
-# Whole-module budget 575 KiB (was 530; issue 16 asks for 530, not met): main's job licences,
-# placements and double-billing report (issue 20) grew the module by ~35 KiB, its doubleBilling export
-# by ~5 KiB, the event-log kernel (issue 14) by ~9 KiB: 565 KiB measured (benches/README.md).
-node "$PKG/tests/inspect.mjs" "$PKG/build/keys/keyledger_wasm_bg.wasm=36:40" "$PKG/build/full/keyledger_wasm_bg.wasm=575:400"
+# Whole-module budget 590 KiB (was 530; issue 16 asks to stay within 530: not met). Measured
+# 577.9 KiB: main's job licences, placements and double-billing report (issue 20) added ~35 KiB, its
+# doubleBilling export ~5 KiB, the event-log kernel (issue 14) ~9 KiB, the new billing rules and
+# partials (issue 17) ~13 KiB (benches/README.md).
+node "$PKG/tests/inspect.mjs" "$PKG/build/keys/keyledger_wasm_bg.wasm=36:40" "$PKG/build/full/keyledger_wasm_bg.wasm=590:400"
 
 say "TypeScript declarations derived from the Rust types (ts-rs, tests/ts_export.rs)"
 KEYLEDGER_TS_OUT="$ROOT/$PKG/build/types.d.ts" cargo test -p keyledger-wasm --features ts --test ts_export
