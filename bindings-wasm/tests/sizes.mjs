@@ -2,7 +2,7 @@
 // entry carries it (wasm-inline.js: the wasm raw-deflated, base64) beside the .wasm file alone, and
 // the whole download of the entry (entry + wasm-bindgen glue + wasm-inline.js + errors.js, each
 // gzipped, summed; unminified, as a plain page loads it; a bundler minifies the glue).
-// Fails when the inlined key-only module is over 36 KiB or the whole one over 560 KiB (the
+// Fails when the inlined key-only module is over 36 KiB or the whole one over 590 KiB (the
 // regression budgets inspect.mjs holds the .wasm files to); reports the 400 KB stretch goal.
 // Usage: node sizes.mjs <package dir>
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ const dir = process.argv[2];
 const gz = (file) => zlib.gzipSync(fs.readFileSync(path.join(dir, file)), { level: 9 }).length;
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 let failed = false;
-for (const [entry, build, budget, goal] of [['keys.browser.js', 'keys', 36, null], ['index.browser.js', 'full', 560, 400]]) {
+for (const [entry, build, budget, goal] of [['keys.browser.js', 'keys', 36, null], ['index.browser.js', 'full', 590, 400]]) {
   const files = [entry, `${build}/keyledger_wasm.js`, `${build}/wasm-inline.js`, 'errors.js'];
   const total = files.reduce((n, f) => n + gz(f), 0);
   const inlined = gz(`${build}/wasm-inline.js`);
