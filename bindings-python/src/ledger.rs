@@ -732,11 +732,12 @@ impl PyLedger {
         machine: &Bound<'_, PyAny>,
         now: &Bound<'_, PyAny>,
     ) -> PyResult<PyOutcome> {
+        let (key, job_type, job_name, machine) = job_args(key, job_type, job_name, machine)?;
         let cmd = LedgerCommand::StartJob {
-            key: key_arg(key, "key")?,
-            job_type: crate::errors::text(job_type, "job_type")?.into_owned(),
-            job_name: crate::errors::text(job_name, "job_name")?.into_owned(),
-            machine: crate::errors::text(machine, "machine")?.into_owned(),
+            key,
+            job_type,
+            job_name,
+            machine,
         };
         self.run(cmd, now).map(Into::into)
     }
@@ -751,11 +752,12 @@ impl PyLedger {
         machine: &Bound<'_, PyAny>,
         now: &Bound<'_, PyAny>,
     ) -> PyResult<PyOutcome> {
+        let (key, job_type, job_name, machine) = job_args(key, job_type, job_name, machine)?;
         let cmd = LedgerCommand::EndJob {
-            key: key_arg(key, "key")?,
-            job_type: crate::errors::text(job_type, "job_type")?.into_owned(),
-            job_name: crate::errors::text(job_name, "job_name")?.into_owned(),
-            machine: crate::errors::text(machine, "machine")?.into_owned(),
+            key,
+            job_type,
+            job_name,
+            machine,
         };
         self.run(cmd, now).map(Into::into)
     }
@@ -1100,4 +1102,19 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let _ = to_dict::<()>;
     let _ = to_json_text::<()>;
     Ok(())
+}
+
+/// The arguments of `start_job` / `end_job`: the key, the job type, the job name and the machine.
+fn job_args(
+    key: &Bound<'_, PyAny>,
+    job_type: &Bound<'_, PyAny>,
+    job_name: &Bound<'_, PyAny>,
+    machine: &Bound<'_, PyAny>,
+) -> PyResult<(keyledger::key::ProductKey, String, String, String)> {
+    Ok((
+        key_arg(key, "key")?,
+        crate::errors::text(job_type, "job_type")?.into_owned(),
+        crate::errors::text(job_name, "job_name")?.into_owned(),
+        crate::errors::text(machine, "machine")?.into_owned(),
+    ))
 }

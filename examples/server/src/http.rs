@@ -485,23 +485,37 @@ async fn console_job(
     console(&app, &headers, ConsoleOp::Command(cmd)).await
 }
 
+/// A console report of one month (`?month=YYYY-MM&zone=..&format=csv|json`), made into its op by
+/// `op` once the query is read.
+async fn month_report(
+    app: &App,
+    headers: &HeaderMap,
+    q: Result<Query<MonthQuery>, axum::extract::rejection::QueryRejection>,
+    op: impl FnOnce(Month, String, bool) -> ConsoleOp,
+) -> Response {
+    let run = || -> Result<ConsoleOp, Response> {
+        let q = query(q)?;
+        Ok(op(
+            month_of(&q.month)?,
+            q.zone.unwrap_or_else(|| "UTC".into()),
+            is_csv(&q.format)?,
+        ))
+    };
+    match run() {
+        Ok(op) => console(app, headers, op).await,
+        Err(r) => r,
+    }
+}
+
 async fn double_billing(
     State(app): State<App>,
     headers: HeaderMap,
     q: Result<Query<MonthQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let run = || -> Result<ConsoleOp, Response> {
-        let q = query(q)?;
-        Ok(ConsoleOp::DoubleBilling {
-            month: month_of(&q.month)?,
-            zone: q.zone.unwrap_or_else(|| "UTC".into()),
-            csv: is_csv(&q.format)?,
-        })
-    };
-    match run() {
-        Ok(op) => console(&app, &headers, op).await,
-        Err(r) => r,
-    }
+    month_report(&app, &headers, q, |month, zone, csv| {
+        ConsoleOp::DoubleBilling { month, zone, csv }
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -862,18 +876,12 @@ async fn billing(
     headers: HeaderMap,
     q: Result<Query<MonthQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let run = || -> Result<ConsoleOp, Response> {
-        let q = query(q)?;
-        Ok(ConsoleOp::Billing {
-            month: month_of(&q.month)?,
-            zone: q.zone.unwrap_or_else(|| "UTC".into()),
-            csv: is_csv(&q.format)?,
-        })
-    };
-    match run() {
-        Ok(op) => console(&app, &headers, op).await,
-        Err(r) => r,
-    }
+    month_report(&app, &headers, q, |month, zone, csv| ConsoleOp::Billing {
+        month,
+        zone,
+        csv,
+    })
+    .await
 }
 
 async fn trends(
@@ -881,18 +889,12 @@ async fn trends(
     headers: HeaderMap,
     q: Result<Query<MonthQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let run = || -> Result<ConsoleOp, Response> {
-        let q = query(q)?;
-        Ok(ConsoleOp::Trends {
-            month: month_of(&q.month)?,
-            zone: q.zone.unwrap_or_else(|| "UTC".into()),
-            csv: is_csv(&q.format)?,
-        })
-    };
-    match run() {
-        Ok(op) => console(&app, &headers, op).await,
-        Err(r) => r,
-    }
+    month_report(&app, &headers, q, |month, zone, csv| ConsoleOp::Trends {
+        month,
+        zone,
+        csv,
+    })
+    .await
 }
 
 #[derive(Deserialize)]
