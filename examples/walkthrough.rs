@@ -17,8 +17,7 @@ use keyledger::billing::{BillingDetail, DoubleBilling, Month};
 use keyledger::catalog::{presets, ProductId};
 use keyledger::key::{check_key, Issuer, ProductKey};
 use keyledger::licence::{HistoryKind, KeyStatus, Ledger, LedgerCommand};
-use keyledger::lifecycle::LifecyclePolicy;
-use keyledger::org::{AccountId, Container, SiteId};
+use keyledger::org::{AccountId, Container};
 
 /// One machine of the story.
 struct Machine {
@@ -128,35 +127,23 @@ fn print_statuses(title: &str, statuses: &[KeyStatus]) {
 }
 
 fn main() -> Result<(), keyledger::Error> {
-    let catalog = presets::storagecraft();
     // In production the secret comes from a vault; a fixed one keeps the output the same every run.
     let issuer = Issuer::new(0, b"walkthrough issuer secret, 32 b.")?;
-    let mut ledger = Ledger::new(catalog.clone(), LifecyclePolicy::default());
+    // The preset catalog and the default life-cycle policy (7/14/30 days).
+    let mut ledger = Ledger::default();
+    let catalog = ledger.catalog().clone();
     let t0 = start();
     let day = |d: i64| t0 + Duration::days(d);
 
-    // --- Organisation ---
-    ledger.execute(
-        LedgerCommand::CreateAccount {
-            name: "Contoso".into(),
-            address: Some("1 Harbour Road".into()),
-            notes: Some("contact: it@contoso.example".into()),
-        },
+    // --- Organisation: every create returns the id it made ---
+    let contoso = ledger.create_account(
+        "Contoso",
+        Some("1 Harbour Road"),
+        Some("contact: it@contoso.example"),
         t0,
     )?;
-    let contoso = AccountId(1);
-    for site in ["Berlin", "Paris"] {
-        ledger.execute(
-            LedgerCommand::CreateSite {
-                account: contoso,
-                name: site.into(),
-                address: None,
-                notes: None,
-            },
-            t0,
-        )?;
-    }
-    let (berlin, paris) = (Container::Site(SiteId(0)), Container::Site(SiteId(1)));
+    let berlin = Container::Site(ledger.create_site(contoso, "Berlin", None, None, t0)?);
+    let paris = Container::Site(ledger.create_site(contoso, "Paris", None, None, t0)?);
     let default = Container::Account(AccountId::DEFAULT);
 
     // --- Keys ---

@@ -1,277 +1,35 @@
-//! The ledger's state, `decide` and `evolve`.
+//! The [`Ledger`]: its state (the facts of `facts`), the entry points, and the routing of
+//! commands and events through the event-log kernel to `decide`, `check` and `evolve`.
 
+use super::decision::CallHomeDecision;
 use super::events::{LedgerCommand, LedgerEvent, LedgerEventKind, LicenceId};
-use super::views::{CallHomeDecision, HistoryEntry, HistoryKind};
+use super::facts::{KeyMove, KeyRecord, Licence};
+use super::history::HistoryKind;
 use super::LicenceError;
-use crate::catalog::{Catalog, ProductId};
+use crate::catalog::{presets, Catalog, ProductId};
 use crate::format::{self, FormatError};
 use crate::key::{Issuer, ProductKey};
-use crate::lifecycle::{LicenceState, LifecyclePolicy};
+use crate::lifecycle::LifecyclePolicy;
 use crate::log::{self, Aggregate, Applied, Log, Retention};
-use crate::org::{AccountId, Container, Org, OrgError};
+use crate::org::{AccountId, Container, Org, SiteId};
 use crate::Error;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// The `format` name of a ledger's JSON document.
 pub const FORMAT_KIND: &str = "keyledger.ledger";
 const EVENTS_KIND: &str = "keyledger.ledger_events";
 
-/// A stretch of successful contacts no more than the late threshold apart: Active throughout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Cluster {
-    pub(crate) first: DateTime<Utc>,
-    pub(crate) last: DateTime<Utc>,
-}
-
-/// A deactivation request: from the click to its cancellation or finalisation (open while pending).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Pending {
-    pub(crate) from: DateTime<Utc>,
-    pub(crate) until: Option<DateTime<Utc>>,
-}
-
-/// One licence: an activation run of a key on a machine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Licence {
-    pub(crate) key: u32,
-    pub(crate) machine: String,
-    pub(crate) msp: u32,
-    pub(crate) customer: u32,
-    pub(crate) role: Option<String>,
-    /// Interned edition name.
-    pub(crate) edition: Option<u32>,
-    pub(crate) activated_at: DateTime<Utc>,
-    /// Sorted, disjoint; the first starts at the activation (which counts as a contact).
-    pub(crate) clusters: Vec<Cluster>,
-    /// The earliest call-home (the activation itself is not one).
-    pub(crate) first_call_home: Option<DateTime<Utc>>,
-    pub(crate) pending: Vec<Pending>,
-    pub(crate) finalised_at: Option<DateTime<Utc>>,
-    pub(crate) previous: Option<LicenceId>,
-}
-
-impl Licence {
-    /// Records a successful contact at `at`, keeping clusters sorted and merged.
-    fn contact(&mut self, at: DateTime<Utc>, late_s: i64) {
-        if self.first_call_home.is_none_or(|f| at < f) {
-            self.first_call_home = Some(at);
-        }
-        let near = |a: DateTime<Utc>, b: DateTime<Utc>| (b - a).num_seconds() <= late_s;
-        // Hot path: the newest contact.
-        if let Some(c) = self.clusters.last_mut() {
-            if at >= c.last {
-                if near(c.last, at) {
-                    c.last = at;
-                } else {
-                    self.clusters.push(Cluster {
-                        first: at,
-                        last: at,
-                    });
-                }
-                return;
-            }
-        }
-        // An older contact arriving late: insert and merge with neighbours.
-        let i = self.clusters.partition_point(|c| c.last < at);
-        if let Some(c) = self.clusters.get(i) {
-            if c.first <= at {
-                return; // inside a cluster already
-            }
-        }
-        self.clusters.insert(
-            i,
-            Cluster {
-                first: at,
-                last: at,
-            },
-        );
-        let mut merged: Vec<Cluster> = Vec::with_capacity(self.clusters.len());
-        for c in self.clusters.drain(..) {
-            match merged.last_mut() {
-                Some(m) if near(m.last, c.first) => m.last = m.last.max(c.last),
-                _ => merged.push(c),
-            }
-        }
-        self.clusters = merged;
-    }
-
-    /// The latest contact at or before `t`, if any.
-    pub(crate) fn last_contact_at(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let i = self.clusters.partition_point(|c| c.first <= t);
-        let c = self.clusters.get(i.checked_sub(1)?)?;
-        Some(c.last.min(t))
-    }
-
-    pub(crate) fn open_pending(&self) -> Option<&Pending> {
-        self.pending.last().filter(|p| p.until.is_none())
-    }
-
-    fn pending_at(&self, t: DateTime<Utc>) -> bool {
-        self.pending
-            .iter()
-            .any(|p| p.from <= t && p.until.is_none_or(|u| t < u))
-    }
-
-    /// The licence's state at `t` (for `t` before the activation: Unactivated).
-    pub(crate) fn state_at(&self, policy: &LifecyclePolicy, t: DateTime<Utc>) -> LicenceState {
-        if t < self.activated_at {
-            return LicenceState::Unactivated;
-        }
-        if self.finalised_at.is_some_and(|f| f <= t) {
-            return LicenceState::Deactivated;
-        }
-        let derived = match self.last_contact_at(t) {
-            Some(c) => policy.state_since_contact(c, t),
-            None => LicenceState::Active,
-        };
-        if derived != LicenceState::Deactivated && self.pending_at(t) {
-            return LicenceState::PendingDeactivation;
-        }
-        derived
-    }
-
-    /// Whether the licence has ended (finalised or lapsed) by `t`: its seat is free.
-    pub(crate) fn ended_at(&self, policy: &LifecyclePolicy, t: DateTime<Utc>) -> bool {
-        self.state_at(policy, t) == LicenceState::Deactivated
-    }
-
-    /// When the licence ended, if it has by `t`.
-    pub(crate) fn end_instant(
-        &self,
-        policy: &LifecyclePolicy,
-        t: DateTime<Utc>,
-    ) -> Option<DateTime<Utc>> {
-        if !self.ended_at(policy, t) {
-            return None;
-        }
-        let lapse = self
-            .last_contact_at(t)
-            .map(|c| policy.termination(c))
-            .filter(|l| *l <= t);
-        match (self.finalised_at.filter(|f| *f <= t), lapse) {
-            (Some(f), Some(l)) => Some(f.min(l)),
-            (f, l) => f.or(l),
-        }
-    }
-}
-
-/// A key's move: a fact with its instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct KeyMove {
-    pub(crate) at: DateTime<Utc>,
-    pub(crate) from: Container,
-    pub(crate) to: Container,
-}
-
-/// An ImageManager job on a key: from its start to its end (open while running).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Job {
-    pub(crate) job_type: String,
-    pub(crate) name: String,
-    pub(crate) machine: String,
-    pub(crate) started_at: DateTime<Utc>,
-    pub(crate) ended_at: Option<DateTime<Utc>>,
-}
-
-impl Job {
-    pub(crate) fn running_at(&self, t: DateTime<Utc>) -> bool {
-        self.started_at <= t && self.ended_at.is_none_or(|e| e > t)
-    }
-}
-
-/// One product key in the ledger.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct KeyRecord {
-    pub(crate) key: ProductKey,
-    pub(crate) product: ProductId,
-    pub(crate) container: Container,
-    pub(crate) created_at: DateTime<Utc>,
-    pub(crate) licences: u32,
-    /// Legacy keys: the static status, once set.
-    pub(crate) legacy_active: Option<bool>,
-    pub(crate) runs: Vec<LicenceId>,
-    /// What cannot be derived from the licences: moves and legacy status changes.
-    pub(crate) notes: Vec<HistoryEntry>,
-    /// Moves, with their instants, in the order they were applied. Derived from the `Moved`
-    /// notes (rebuilt on load), so documents keep their shape.
-    #[serde(skip)]
-    pub(crate) moves: Vec<KeyMove>,
-    /// ImageManager jobs, in the order they started.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) jobs: Vec<Job>,
-}
-
-impl KeyRecord {
-    /// The container the key was in at `t` (moves are facts with instants; before the first
-    /// move, where it was generated).
-    pub(crate) fn container_at(&self, t: DateTime<Utc>) -> Container {
-        let mut moves: Vec<&KeyMove> = self.moves.iter().collect();
-        crate::sort::sort_by_key(&mut moves, |m| m.at);
-        let mut c = moves.first().map_or(self.container, |m| m.from);
-        for m in moves.iter().filter(|m| m.at <= t) {
-            c = m.to;
-        }
-        c
-    }
-
-    /// Every container the key was in, oldest first: `(from, container)`.
-    pub(crate) fn placements(&self) -> Vec<(DateTime<Utc>, Container)> {
-        let mut moves: Vec<&KeyMove> = self.moves.iter().collect();
-        crate::sort::sort_by_key(&mut moves, |m| m.at);
-        let mut out = vec![(
-            self.created_at,
-            moves.first().map_or(self.container, |m| m.from),
-        )];
-        for m in moves {
-            match out.last_mut() {
-                Some(last) if last.0 >= m.at => last.1 = m.to,
-                _ => out.push((m.at, m.to)),
-            }
-        }
-        out
-    }
-
-    /// A legacy key's static status at `t`: the last setting at or before `t` (Unactivated before
-    /// the first one).
-    pub(crate) fn legacy_state_at(&self, t: DateTime<Utc>) -> LicenceState {
-        let mut state = LicenceState::Unactivated;
-        let mut when = None;
-        for n in &self.notes {
-            let s = match n.kind {
-                HistoryKind::LegacyActive => LicenceState::Active,
-                HistoryKind::LegacyDeactivated => LicenceState::Deactivated,
-                _ => continue,
-            };
-            // The latest instant wins; at the same instant, the later in the log.
-            if n.at <= t && when.is_none_or(|w| n.at >= w) {
-                state = s;
-                when = Some(n.at);
-            }
-        }
-        state
-    }
-
-    /// The machine recorded for a legacy key, if any (the latest one set).
-    pub(crate) fn legacy_machine(&self) -> Option<&str> {
-        self.notes
-            .iter()
-            .rev()
-            .find(|n| n.kind == HistoryKind::LegacyMachine)
-            .and_then(|n| n.machine.as_deref())
-    }
-}
-
 /// Look-up tables rebuilt from the state; never serialised, never compared.
 #[derive(Debug, Clone, Default)]
-struct Indexes {
-    keys: HashMap<ProductKey, u32>,
-    names: HashMap<String, u32>,
+pub(super) struct Indexes {
+    pub(super) keys: HashMap<ProductKey, u32>,
+    pub(super) names: HashMap<String, u32>,
     /// The ledger's clock: the latest instant of any event applied (after a load: the latest
     /// instant the state records). Commands are decided against what the ledger knows at this
     /// instant, or at their own `now` if later.
-    clock: Option<DateTime<Utc>>,
+    pub(super) clock: Option<DateTime<Utc>>,
 }
 
 impl PartialEq for Indexes {
@@ -311,6 +69,79 @@ impl From<log::Decided<LedgerEventKind, Option<CallHomeDecision>>> for Outcome {
     }
 }
 
+impl Outcome {
+    /// The account the command created, if it created one
+    /// ([`LedgerCommand::CreateAccount`]; [`Ledger::create_account`] returns it directly).
+    ///
+    /// ```
+    /// use keyledger::licence::{Ledger, LedgerCommand};
+    /// use keyledger::org::AccountId;
+    /// # use chrono::{TimeZone, Utc};
+    /// let mut l = Ledger::default();
+    /// let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// let out = l.execute(LedgerCommand::CreateAccount { name: "Acme".into(), address: None, notes: None }, now)?;
+    /// assert_eq!(out.created_account(), Some(AccountId(1)));
+    /// assert_eq!(out.created_site(), None);
+    /// # Ok::<(), keyledger::Error>(())
+    /// ```
+    pub fn created_account(&self) -> Option<AccountId> {
+        self.events.iter().find_map(|e| match e.kind {
+            LedgerEventKind::AccountCreated { account, .. } => Some(account),
+            _ => None,
+        })
+    }
+
+    /// The site the command created, if it created one ([`LedgerCommand::CreateSite`];
+    /// [`Ledger::create_site`] returns it directly).
+    ///
+    /// ```
+    /// use keyledger::licence::{Ledger, LedgerCommand};
+    /// use keyledger::org::AccountId;
+    /// # use chrono::{TimeZone, Utc};
+    /// let mut l = Ledger::default();
+    /// let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// let cmd = LedgerCommand::CreateSite { account: AccountId::DEFAULT, name: "HQ".into(), address: None, notes: None };
+    /// let site = l.execute(cmd, now)?.created_site().expect("a site");
+    /// assert_eq!(l.org().site(site).map(|s| s.name.as_str()), Some("HQ"));
+    /// # Ok::<(), keyledger::Error>(())
+    /// ```
+    pub fn created_site(&self) -> Option<SiteId> {
+        self.events.iter().find_map(|e| match e.kind {
+            LedgerEventKind::SiteCreated { site, .. } => Some(site),
+            _ => None,
+        })
+    }
+
+    /// The licences (activation runs) the command started: one for an activation, one per
+    /// restarted run for a reactivation, none otherwise.
+    ///
+    /// ```
+    /// use keyledger::{catalog::presets, key::Issuer, licence::{Ledger, LedgerCommand, LicenceId}};
+    /// use keyledger::org::{AccountId, Container};
+    /// # use chrono::{TimeZone, Utc};
+    /// let mut l = Ledger::default();
+    /// let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// let issuer = Issuer::new(0, &[7; 32])?;
+    /// let key = l.generate_keys(&issuer, presets::SHADOWPROTECT_MSP, 1, Container::Account(AccountId::DEFAULT), now)?.keys[0];
+    /// let out = l.execute(LedgerCommand::Activate {
+    ///     key, machine: "srv-01".into(), msp_name: "MSP".into(), customer_name: "Acme".into(),
+    ///     computer_role: None, edition: Some("Server".into()),
+    /// }, now)?;
+    /// assert_eq!(out.created_licences(), vec![LicenceId(0)]);
+    /// # Ok::<(), keyledger::Error>(())
+    /// ```
+    pub fn created_licences(&self) -> Vec<LicenceId> {
+        self.events
+            .iter()
+            .filter_map(|e| match e.kind {
+                LedgerEventKind::Activated { licence, .. }
+                | LedgerEventKind::Reactivated { licence, .. } => Some(licence),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// Keys made by [`Ledger::generate_keys`] and the events that recorded them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Generated {
@@ -335,7 +166,20 @@ pub struct Ledger {
     /// The event log: next id and fingerprints (call-homes only while recent).
     pub(crate) log: Log,
     #[serde(skip)]
-    idx: Indexes,
+    pub(super) idx: Indexes,
+}
+
+impl Default for Ledger {
+    /// An empty ledger over the preset catalog ([`presets::storagecraft`]) and the default
+    /// life-cycle policy (late after 7 days, disabled after 14, lapsed at 30).
+    ///
+    /// ```
+    /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::Ledger};
+    /// assert_eq!(Ledger::default(), Ledger::new(presets::storagecraft(), LifecyclePolicy::default()));
+    /// ```
+    fn default() -> Self {
+        Ledger::new(presets::storagecraft(), LifecyclePolicy::default())
+    }
 }
 
 /// `account 3` / `site 2`: a container as [`Container`]'s `Display` writes it.
@@ -347,14 +191,6 @@ fn parse_container(text: &str) -> Option<Container> {
         "site" => Some(Container::Site(crate::org::SiteId(id))),
         _ => None,
     }
-}
-
-fn non_empty(text: &str, field: &'static str) -> Result<String, LicenceError> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err(LicenceError::EmptyField { field });
-    }
-    Ok(t.to_string())
 }
 
 impl Ledger {
@@ -501,39 +337,11 @@ impl Ledger {
     }
 
     /// The record of a perpetual (legacy) key that existed at `now`, for `operation`.
-    fn legacy_record(
-        &self,
-        key: &ProductKey,
-        now: DateTime<Utc>,
-        operation: &'static str,
-    ) -> Result<&KeyRecord, LicenceError> {
-        let rec = self.record(key)?;
-        if now < rec.created_at {
-            return Err(LicenceError::BeforeKeyExisted {
-                key: *key,
-                at: now,
-                created: rec.created_at,
-            });
-        }
-        if self
-            .catalog
-            .get(rec.product)
-            .is_none_or(|p| p.is_subscription())
-        {
-            return Err(LicenceError::WrongLicensing {
-                key: *key,
-                kind: "a subscription key",
-                operation,
-            });
-        }
-        Ok(rec)
-    }
-
     pub(crate) fn name(&self, i: u32) -> &str {
         self.names.get(i as usize).map(String::as_str).unwrap_or("")
     }
 
-    fn licence(&self, id: LicenceId) -> Option<&Licence> {
+    pub(super) fn licence(&self, id: LicenceId) -> Option<&Licence> {
         self.licences.get(id.0 as usize)
     }
 
@@ -546,6 +354,79 @@ impl Ledger {
     /// ```
     pub fn next_serial(&self, product: ProductId) -> u32 {
         self.next_serial.get(&product.get()).copied().unwrap_or(1)
+    }
+
+    /// Creates an account and returns its id ([`LedgerCommand::CreateAccount`], executed).
+    ///
+    /// # Errors
+    /// [`OrgError::EmptyName`](crate::org::OrgError::EmptyName),
+    /// [`OrgError::DuplicateName`](crate::org::OrgError::DuplicateName); the ledger is unchanged
+    /// on error.
+    ///
+    /// ```
+    /// use keyledger::licence::Ledger;
+    /// # use chrono::{TimeZone, Utc};
+    /// let mut l = Ledger::default();
+    /// let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// let acme = l.create_account("Acme", Some("1 Main St"), None, now)?;
+    /// assert_eq!(l.org().account(acme).map(|a| a.name.as_str()), Some("Acme"));
+    /// assert_eq!(l.create_account("Acme", None, None, now).unwrap_err().code(), "org.duplicate_name");
+    /// # Ok::<(), keyledger::Error>(())
+    /// ```
+    pub fn create_account(
+        &mut self,
+        name: &str,
+        address: Option<&str>,
+        notes: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<AccountId, Error> {
+        let command = LedgerCommand::CreateAccount {
+            name: name.to_string(),
+            address: address.map(str::to_string),
+            notes: notes.map(str::to_string),
+        };
+        // The id decide gives the new account (it checks the same way).
+        let account = self.org.check_new_account(name)?;
+        self.execute(command, now)?;
+        Ok(account)
+    }
+
+    /// Creates a site in an account and returns its id ([`LedgerCommand::CreateSite`], executed).
+    ///
+    /// # Errors
+    /// [`OrgError::UnknownContainer`](crate::org::OrgError::UnknownContainer) for an account that
+    /// does not exist, an empty or duplicate name; the ledger is unchanged on error.
+    ///
+    /// ```
+    /// use keyledger::licence::Ledger;
+    /// use keyledger::org::{AccountId, Container};
+    /// # use chrono::{TimeZone, Utc};
+    /// let mut l = Ledger::default();
+    /// let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// let acme = l.create_account("Acme", None, None, now)?;
+    /// let berlin = l.create_site(acme, "Berlin", None, None, now)?;
+    /// assert_eq!(l.org().account_of(Container::Site(berlin))?, acme);
+    /// assert!(l.create_site(AccountId(99), "Paris", None, None, now).is_err());
+    /// # Ok::<(), keyledger::Error>(())
+    /// ```
+    pub fn create_site(
+        &mut self,
+        account: AccountId,
+        name: &str,
+        address: Option<&str>,
+        notes: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<SiteId, Error> {
+        let command = LedgerCommand::CreateSite {
+            account,
+            name: name.to_string(),
+            address: address.map(str::to_string),
+            notes: notes.map(str::to_string),
+        };
+        // The id decide gives the new site (it checks the same way).
+        let site = self.org.check_new_site(account, name)?;
+        self.execute(command, now)?;
+        Ok(site)
     }
 
     /// Makes `quantity` keys of a product with the issuer (next serials) and records them in a
@@ -825,897 +706,6 @@ impl Ledger {
         }
         self.idx = idx;
         Ok(())
-    }
-
-    // ----- decide -----
-
-    /// The latest instant the ledger knows of: its clock, or `now` if later. Every command is
-    /// decided against this (answers follow the latest knowledge).
-    pub(crate) fn knows(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        self.idx.clock.map_or(now, |c| c.max(now))
-    }
-
-    /// The runs of a key that have not ended by the latest instant known (whatever `now` is).
-    fn live_runs<'a>(
-        &'a self,
-        rec: &'a KeyRecord,
-        now: DateTime<Utc>,
-    ) -> impl Iterator<Item = (LicenceId, &'a Licence)> + 'a {
-        let k = self.knows(now);
-        rec.runs.iter().filter_map(move |&id| {
-            let l = self.licence(id)?;
-            (!l.ended_at(&self.policy, k)).then_some((id, l))
-        })
-    }
-
-    /// The newest run of each machine of a key (optionally one machine).
-    fn latest_runs<'a>(
-        &'a self,
-        rec: &'a KeyRecord,
-        machine: Option<&'a str>,
-    ) -> Vec<(LicenceId, &'a Licence)> {
-        let mut seen: HashSet<&str> = HashSet::new();
-        let mut out = Vec::new();
-        for &id in rec.runs.iter().rev() {
-            if let Some(l) = self.licence(id) {
-                if machine.is_some_and(|m| m != l.machine) {
-                    continue;
-                }
-                if seen.insert(l.machine.as_str()) {
-                    out.push((id, l));
-                }
-            }
-        }
-        out.reverse();
-        out
-    }
-
-    fn subscription_record(
-        &self,
-        key: &ProductKey,
-        now: DateTime<Utc>,
-        operation: &'static str,
-    ) -> Result<&KeyRecord, LicenceError> {
-        let rec = self.record(key)?;
-        if now < rec.created_at {
-            return Err(LicenceError::BeforeKeyExisted {
-                key: *key,
-                at: now,
-                created: rec.created_at,
-            });
-        }
-        let subscription = self
-            .catalog
-            .get(rec.product)
-            .is_some_and(|p| p.is_subscription());
-        if !subscription {
-            return Err(LicenceError::WrongLicensing {
-                key: *key,
-                kind: "a legacy (perpetual) key",
-                operation,
-            });
-        }
-        Ok(rec)
-    }
-
-    fn decide_kinds(
-        &self,
-        command: &LedgerCommand,
-        now: DateTime<Utc>,
-    ) -> Result<(Vec<LedgerEventKind>, Option<CallHomeDecision>), Error> {
-        use LedgerCommand as C;
-        use LedgerEventKind as E;
-        let one = |k: E| Ok((vec![k], None));
-        match command {
-            C::CreateAccount {
-                name,
-                address,
-                notes,
-            } => {
-                let account = self.org.check_new_account(name)?;
-                one(E::AccountCreated {
-                    account,
-                    name: name.trim().to_string(),
-                    address: address.clone(),
-                    notes: notes.clone(),
-                })
-            }
-            C::DeleteAccount { account } => {
-                if *account == AccountId::DEFAULT {
-                    return Err(OrgError::DefaultAccount.into());
-                }
-                self.org.account_of(Container::Account(*account))?;
-                let sites = self.org.sites_of(*account).count();
-                let keys = self
-                    .keys
-                    .iter()
-                    .filter(|k| k.container == Container::Account(*account))
-                    .count();
-                if keys > 0 || sites > 0 {
-                    return Err(OrgError::NotEmpty {
-                        container: Container::Account(*account),
-                        keys,
-                        sites,
-                    }
-                    .into());
-                }
-                one(E::AccountDeleted { account: *account })
-            }
-            C::CreateSite {
-                account,
-                name,
-                address,
-                notes,
-            } => {
-                let site = self.org.check_new_site(*account, name)?;
-                one(E::SiteCreated {
-                    site,
-                    account: *account,
-                    name: name.trim().to_string(),
-                    address: address.clone(),
-                    notes: notes.clone(),
-                })
-            }
-            C::MoveSite { site, to } => {
-                self.org.check_move_site(*site, *to)?;
-                one(E::SiteMoved {
-                    site: *site,
-                    to: *to,
-                })
-            }
-            C::DeleteSite { site } => {
-                self.org.account_of(Container::Site(*site))?;
-                let keys = self
-                    .keys
-                    .iter()
-                    .filter(|k| k.container == Container::Site(*site))
-                    .count();
-                if keys > 0 {
-                    return Err(OrgError::NotEmpty {
-                        container: Container::Site(*site),
-                        keys,
-                        sites: 0,
-                    }
-                    .into());
-                }
-                one(E::SiteDeleted { site: *site })
-            }
-            C::RecordKeys {
-                product,
-                container,
-                keys,
-            } => {
-                if self.catalog.get(*product).is_none() {
-                    return Err(LicenceError::UnknownProduct {
-                        product: product.get(),
-                    }
-                    .into());
-                }
-                self.org.account_of(*container)?;
-                if keys.is_empty() {
-                    return Err(crate::key::KeyError::ZeroKeys.into());
-                }
-                let mut seen = HashSet::new();
-                for k in keys {
-                    if k.product() != *product {
-                        return Err(LicenceError::ProductMismatch {
-                            key: *k,
-                            expected: product.get(),
-                            found: k.product().get(),
-                        }
-                        .into());
-                    }
-                    if self.idx.keys.contains_key(k) || !seen.insert(*k) {
-                        return Err(LicenceError::DuplicateKey { key: *k }.into());
-                    }
-                }
-                one(E::KeysGenerated {
-                    product: *product,
-                    container: *container,
-                    keys: keys.clone(),
-                })
-            }
-            C::MoveKey { key, to } => {
-                let rec = self.record(key)?;
-                self.org.account_of(*to)?;
-                let from = rec.container_at(now);
-                if from == *to {
-                    return Ok((vec![], None));
-                }
-                one(E::KeyMoved {
-                    key: *key,
-                    from,
-                    to: *to,
-                })
-            }
-            C::Activate {
-                key,
-                machine,
-                msp_name,
-                customer_name,
-                computer_role,
-                edition,
-            } => {
-                let rec = self.subscription_record(key, now, "activation through the ledger")?;
-                let machine = non_empty(machine, "machine")?;
-                let msp_name = non_empty(msp_name, "MSP name")?;
-                let customer_name = non_empty(customer_name, "customer name")?;
-                let edition = self.check_edition(rec.product, edition.as_deref())?;
-                let mut in_use = 0u32;
-                for (_, l) in self.live_runs(rec, now) {
-                    if l.machine == machine {
-                        return Err(LicenceError::AlreadyActive { key: *key, machine }.into());
-                    }
-                    in_use += 1;
-                }
-                if in_use >= rec.licences {
-                    return Err(LicenceError::LicenceLimit {
-                        key: *key,
-                        licences: rec.licences,
-                        in_use,
-                    }
-                    .into());
-                }
-                one(E::Activated {
-                    licence: LicenceId(self.licences.len() as u32),
-                    key: *key,
-                    machine,
-                    msp_name,
-                    customer_name,
-                    computer_role: computer_role
-                        .as_ref()
-                        .map(|r| r.trim().to_string())
-                        .filter(|r| !r.is_empty()),
-                    edition,
-                })
-            }
-            C::CallHome { key, machine } => {
-                let rec = self.subscription_record(key, now, "a call-home")?;
-                let (id, l) = self
-                    .latest_runs(rec, Some(machine))
-                    .into_iter()
-                    .next_back()
-                    .ok_or_else(|| LicenceError::NotActivated {
-                        key: *key,
-                        machine: machine.clone(),
-                    })?;
-                // Decided from everything known, whatever the call-home's stamp: a run that has
-                // ended by the ledger's clock stays ended (a late call-home revives nothing).
-                let k = self.knows(now);
-                if l.ended_at(&self.policy, k) {
-                    return Ok((vec![], Some(CallHomeDecision::Deactivated)));
-                }
-                if l.open_pending().is_some() {
-                    return Ok((
-                        vec![E::DeactivationFinalised { licence: id }],
-                        Some(CallHomeDecision::Deactivated),
-                    ));
-                }
-                if now < l.activated_at {
-                    // Stamped before this run began: nothing to record; answer for the run now.
-                    let state = l.state_at(&self.policy, k);
-                    let last = l.last_contact_at(k).unwrap_or(l.activated_at);
-                    let decision =
-                        CallHomeDecision::from_state(state, self.policy.termination(last));
-                    return Ok((vec![], Some(decision)));
-                }
-                if now >= k {
-                    // The usual case, in order: a successful call-home renews the activation.
-                    return Ok((
-                        vec![E::CalledHome { licence: id }],
-                        Some(CallHomeDecision::Run),
-                    ));
-                }
-                // Delivered late into a live run: recorded (it may fill a gap), and the answer is
-                // the run's state at the latest instant known, with this contact.
-                let mut with = l.clone();
-                with.contact(now, self.policy.late_after_seconds);
-                let state = with.state_at(&self.policy, k);
-                let last = with.last_contact_at(k).unwrap_or(with.activated_at);
-                let decision = CallHomeDecision::from_state(state, self.policy.termination(last));
-                Ok((vec![E::CalledHome { licence: id }], Some(decision)))
-            }
-            C::Deactivate { key, machine } => {
-                let rec = self.subscription_record(key, now, "deactivation")?;
-                let kinds: Vec<E> = self
-                    .live_runs(rec, now)
-                    .filter(|(_, l)| machine.as_deref().is_none_or(|m| m == l.machine))
-                    .filter(|(_, l)| l.open_pending().is_none())
-                    .map(|(licence, _)| E::DeactivationRequested { licence })
-                    .collect();
-                if kinds.is_empty() {
-                    return Err(LicenceError::NothingToDeactivate {
-                        key: *key,
-                        machine: machine.clone(),
-                    }
-                    .into());
-                }
-                Ok((kinds, None))
-            }
-            C::Reactivate { key, machine } => {
-                let rec = self.subscription_record(key, now, "reactivation")?;
-                let mut in_use = self.live_runs(rec, now).count() as u32;
-                let mut next = self.licences.len() as u32;
-                let mut kinds = Vec::new();
-                let k = self.knows(now);
-                for (id, l) in self.latest_runs(rec, machine.as_deref()) {
-                    if l.ended_at(&self.policy, k) {
-                        if in_use >= rec.licences {
-                            return Err(LicenceError::LicenceLimit {
-                                key: *key,
-                                licences: rec.licences,
-                                in_use,
-                            }
-                            .into());
-                        }
-                        in_use += 1;
-                        kinds.push(E::Reactivated {
-                            licence: LicenceId(next),
-                            previous: id,
-                        });
-                        next += 1;
-                    } else if l.open_pending().is_some() {
-                        kinds.push(E::DeactivationCancelled { licence: id });
-                    }
-                }
-                if kinds.is_empty() {
-                    return Err(LicenceError::NothingToReactivate {
-                        key: *key,
-                        machine: machine.clone(),
-                    }
-                    .into());
-                }
-                Ok((kinds, None))
-            }
-            C::SetLegacyStatus { key, active } => {
-                let rec = self.legacy_record(key, now, "a static legacy status")?;
-                if rec.legacy_active == Some(*active) {
-                    return Ok((vec![], None));
-                }
-                one(E::LegacyStatusSet {
-                    key: *key,
-                    active: *active,
-                })
-            }
-            C::SetLegacyMachine { key, machine } => {
-                let rec = self.legacy_record(
-                    key,
-                    now,
-                    "a legacy machine (activations name the machine)",
-                )?;
-                let machine = non_empty(machine, "machine")?;
-                if rec.legacy_machine() == Some(machine.as_str()) {
-                    return Ok((vec![], None));
-                }
-                one(E::LegacyMachineSet { key: *key, machine })
-            }
-            C::StartJob {
-                key,
-                job_type,
-                job_name,
-                machine,
-            } => {
-                let (rec, licences) = self.job_type_of(key, job_type, now)?;
-                let job_name = non_empty(job_name, "job name")?;
-                let machine = non_empty(machine, "machine")?;
-                let k = self.knows(now);
-                let state = self.key_state_at(rec, k);
-                if !matches!(state, LicenceState::Active | LicenceState::Late) {
-                    return Err(LicenceError::KeyNotInUse {
-                        key: *key,
-                        state: state.label().to_string(),
-                    }
-                    .into());
-                }
-                let mut in_use = 0u32;
-                for j in rec
-                    .jobs
-                    .iter()
-                    .filter(|j| j.job_type == *job_type && j.ended_at.is_none())
-                {
-                    if j.name == job_name && j.machine == machine {
-                        return Err(LicenceError::JobAlreadyRunning {
-                            key: *key,
-                            job_type: job_type.clone(),
-                            job_name,
-                            machine,
-                        }
-                        .into());
-                    }
-                    in_use += 1;
-                }
-                if in_use >= licences {
-                    return Err(LicenceError::JobLimit {
-                        key: *key,
-                        job_type: job_type.clone(),
-                        licences,
-                        in_use,
-                    }
-                    .into());
-                }
-                one(E::JobStarted {
-                    key: *key,
-                    job_type: job_type.clone(),
-                    job_name,
-                    machine,
-                })
-            }
-            C::EndJob {
-                key,
-                job_type,
-                job_name,
-                machine,
-            } => {
-                let (rec, _) = self.job_type_of(key, job_type, now)?;
-                let (name, m) = (job_name.trim(), machine.trim());
-                let running = rec.jobs.iter().any(|j| {
-                    j.job_type == *job_type
-                        && j.ended_at.is_none()
-                        && j.name == name
-                        && j.machine == m
-                });
-                if !running {
-                    return Err(LicenceError::JobNotRunning {
-                        key: *key,
-                        job_type: job_type.clone(),
-                        job_name: name.to_string(),
-                        machine: m.to_string(),
-                    }
-                    .into());
-                }
-                one(E::JobEnded {
-                    key: *key,
-                    job_type: job_type.clone(),
-                    job_name: name.to_string(),
-                    machine: m.to_string(),
-                })
-            }
-        }
-    }
-
-    /// The key's record and its job licences of `job_type`.
-    fn job_type_of(
-        &self,
-        key: &ProductKey,
-        job_type: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(&KeyRecord, u32), LicenceError> {
-        let rec = self.record(key)?;
-        if now < rec.created_at {
-            return Err(LicenceError::BeforeKeyExisted {
-                key: *key,
-                at: now,
-                created: rec.created_at,
-            });
-        }
-        let jobs = self
-            .catalog
-            .get(rec.product)
-            .map(|p| p.job_licences.as_slice())
-            .unwrap_or_default();
-        match jobs.iter().find(|j| j.job_type == job_type) {
-            Some(j) => Ok((rec, j.count)),
-            None => Err(LicenceError::UnknownJobType {
-                key: *key,
-                job_type: job_type.to_string(),
-                types: jobs
-                    .iter()
-                    .map(|j| j.job_type.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }),
-        }
-    }
-
-    /// A key's state at `t`: a legacy key's static status, else its liveliest licence.
-    pub(crate) fn key_state_at(&self, rec: &KeyRecord, t: DateTime<Utc>) -> LicenceState {
-        let legacy = self
-            .catalog
-            .get(rec.product)
-            .is_some_and(|p| !p.is_subscription());
-        if legacy {
-            return rec.legacy_state_at(t);
-        }
-        rec.runs
-            .iter()
-            .filter_map(|id| self.licence(*id))
-            .filter(|l| l.activated_at <= t)
-            .map(|l| l.state_at(&self.policy, t))
-            .min_by_key(|s| super::views::rank(*s))
-            .unwrap_or(LicenceState::Unactivated)
-    }
-
-    fn check_edition(
-        &self,
-        product: ProductId,
-        edition: Option<&str>,
-    ) -> Result<Option<String>, LicenceError> {
-        let p = self
-            .catalog
-            .get(product)
-            .ok_or(LicenceError::UnknownProduct {
-                product: product.get(),
-            })?;
-        let edition = edition.map(str::trim).filter(|e| !e.is_empty());
-        match (edition, p.editions.as_slice()) {
-            (None, []) => Ok(None),
-            (None, [only]) => Ok(Some(only.clone())),
-            (Some(e), list) if list.is_empty() || list.iter().any(|x| x == e) => {
-                Ok(Some(e.to_string()))
-            }
-            (e, list) => Err(LicenceError::UnknownEdition {
-                product: p.name.clone(),
-                edition: e.unwrap_or("").to_string(),
-                editions: list.join(", "),
-            }),
-        }
-    }
-
-    // ----- evolve -----
-
-    /// Checks that an event from outside refers to what this ledger has (so evolve cannot misfire).
-    fn check_event(&self, event: &LedgerEvent) -> Result<(), LicenceError> {
-        use LedgerEventKind as E;
-        let bad = |reason: String| LicenceError::InvalidEvent {
-            id: event.id,
-            reason,
-        };
-        let licence_ok = |l: &LicenceId| {
-            self.licence(*l)
-                .map(|_| ())
-                .ok_or_else(|| bad(format!("licence {l} does not exist")))
-        };
-        let key_ok = |k: &ProductKey| {
-            self.record(k)
-                .map(|_| ())
-                .map_err(|_| bad(format!("key {k} is not in the ledger")))
-        };
-        let container_ok = |c: &Container| {
-            self.org
-                .account_of(*c)
-                .map(|_| ())
-                .map_err(|e| bad(e.to_string()))
-        };
-        match &event.kind {
-            E::AccountCreated { account, .. } => {
-                let expected = self.org.next_account_id();
-                if *account != expected {
-                    return Err(bad(format!("expected account id {}", expected.0)));
-                }
-                Ok(())
-            }
-            E::AccountDeleted { account } => container_ok(&Container::Account(*account)),
-            E::SiteCreated { site, account, .. } => {
-                container_ok(&Container::Account(*account))?;
-                let expected = self.org.next_site_id();
-                if *site != expected {
-                    return Err(bad(format!("expected site id {}", expected.0)));
-                }
-                Ok(())
-            }
-            E::SiteMoved { site, to } => {
-                container_ok(&Container::Site(*site))?;
-                container_ok(&Container::Account(*to))
-            }
-            E::SiteDeleted { site } => container_ok(&Container::Site(*site)),
-            E::KeysGenerated {
-                product,
-                container,
-                keys,
-            } => {
-                container_ok(container)?;
-                if self.catalog.get(*product).is_none() {
-                    return Err(bad(format!("product {product} is not in the catalog")));
-                }
-                match keys.iter().find(|k| self.idx.keys.contains_key(k)) {
-                    Some(k) => Err(bad(format!("key {k} is already in the ledger"))),
-                    None => Ok(()),
-                }
-            }
-            E::KeyMoved { key, to, .. } => {
-                key_ok(key)?;
-                container_ok(to)
-            }
-            E::Activated { licence, key, .. } => {
-                key_ok(key)?;
-                if licence.0 as usize != self.licences.len() {
-                    return Err(bad(format!("expected licence id {}", self.licences.len())));
-                }
-                Ok(())
-            }
-            E::CalledHome { licence }
-            | E::DeactivationRequested { licence }
-            | E::DeactivationCancelled { licence }
-            | E::DeactivationFinalised { licence } => licence_ok(licence),
-            E::Reactivated { licence, previous } => {
-                licence_ok(previous)?;
-                if licence.0 as usize != self.licences.len() {
-                    return Err(bad(format!("expected licence id {}", self.licences.len())));
-                }
-                Ok(())
-            }
-            E::LegacyStatusSet { key, .. }
-            | E::LegacyMachineSet { key, .. }
-            | E::JobStarted { key, .. } => key_ok(key),
-            E::JobEnded {
-                key,
-                job_type,
-                job_name,
-                machine,
-            } => {
-                key_ok(key)?;
-                let running = self.record(key).is_ok_and(|r| {
-                    r.jobs.iter().any(|j| {
-                        j.job_type == *job_type
-                            && j.name == *job_name
-                            && j.machine == *machine
-                            && j.ended_at.is_none()
-                    })
-                });
-                if running {
-                    Ok(())
-                } else {
-                    Err(bad(format!("no such job is running on key {key}")))
-                }
-            }
-        }
-    }
-
-    fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&i) = self.idx.names.get(name) {
-            return i;
-        }
-        let i = self.names.len() as u32;
-        self.names.push(name.to_string());
-        self.idx.names.insert(name.to_string(), i);
-        i
-    }
-
-    fn push_note(&mut self, key: u32, entry: HistoryEntry) {
-        if let Some(r) = self.keys.get_mut(key as usize) {
-            r.notes.push(entry);
-        }
-    }
-
-    /// Applies a decided event. Cannot fail: references were checked by decide or `check_event`.
-    fn evolve_event(&mut self, event: &LedgerEvent) {
-        use LedgerEventKind as E;
-        let at = event.at;
-        match &event.kind {
-            E::CalledHome { licence } => {
-                let late = self.policy.late_after_seconds;
-                if let Some(l) = self.licences.get_mut(licence.0 as usize) {
-                    l.contact(at, late);
-                }
-            }
-            E::AccountCreated {
-                account,
-                name,
-                address,
-                notes,
-            } => self
-                .org
-                .add_account(*account, name.clone(), address.clone(), notes.clone()),
-            E::AccountDeleted { account } => self.org.remove(Container::Account(*account)),
-            E::SiteCreated {
-                site,
-                account,
-                name,
-                address,
-                notes,
-            } => self.org.add_site(
-                *site,
-                *account,
-                name.clone(),
-                address.clone(),
-                notes.clone(),
-            ),
-            E::SiteMoved { site, to } => self.org.move_site(*site, *to),
-            E::SiteDeleted { site } => self.org.remove(Container::Site(*site)),
-            E::KeysGenerated {
-                product,
-                container,
-                keys,
-            } => {
-                let licences = self
-                    .catalog
-                    .get(*product)
-                    .map(|p| p.licences_per_key)
-                    .unwrap_or(1);
-                for k in keys {
-                    let i = self.keys.len() as u32;
-                    self.idx.keys.insert(*k, i);
-                    self.keys.push(KeyRecord {
-                        key: *k,
-                        product: *product,
-                        container: *container,
-                        created_at: at,
-                        licences,
-                        legacy_active: None,
-                        runs: Vec::new(),
-                        notes: Vec::new(),
-                        moves: Vec::new(),
-                        jobs: Vec::new(),
-                    });
-                    let next = self.next_serial.entry(product.get()).or_insert(1);
-                    *next = (*next).max(k.serial().saturating_add(1));
-                }
-            }
-            E::KeyMoved { key, from, to } => {
-                if let Some(&i) = self.idx.keys.get(key) {
-                    if let Some(r) = self.keys.get_mut(i as usize) {
-                        r.container = *to;
-                        r.moves.push(KeyMove {
-                            at,
-                            from: *from,
-                            to: *to,
-                        });
-                        // The current container is where the latest move (by instant) put it.
-                        r.container = r.container_at(DateTime::<Utc>::MAX_UTC);
-                    }
-                    let detail = format!("moved from {from} to {to}");
-                    let mut h = HistoryEntry::new(at, HistoryKind::Moved, None);
-                    h.detail = Some(detail);
-                    self.push_note(i, h);
-                }
-            }
-            E::Activated {
-                licence,
-                key,
-                machine,
-                msp_name,
-                customer_name,
-                computer_role,
-                edition,
-            } => {
-                let Some(&k) = self.idx.keys.get(key) else {
-                    return;
-                };
-                let msp = self.intern(msp_name);
-                let customer = self.intern(customer_name);
-                let edition = edition.as_deref().map(|e| self.intern(e));
-                self.licences.push(Licence {
-                    key: k,
-                    machine: machine.clone(),
-                    msp,
-                    customer,
-                    role: computer_role.clone(),
-                    edition,
-                    activated_at: at,
-                    clusters: vec![Cluster {
-                        first: at,
-                        last: at,
-                    }],
-                    first_call_home: None,
-                    pending: Vec::new(),
-                    finalised_at: None,
-                    previous: None,
-                });
-                if let Some(r) = self.keys.get_mut(k as usize) {
-                    r.runs.push(*licence);
-                }
-            }
-            E::DeactivationRequested { licence } => {
-                self.on_licence(*licence, |l| {
-                    l.pending.push(Pending {
-                        from: at.max(l.activated_at),
-                        until: None,
-                    })
-                });
-            }
-            E::DeactivationCancelled { licence } => {
-                self.on_licence(*licence, |l| {
-                    if let Some(p) = l.pending.last_mut() {
-                        p.until = Some(at);
-                    }
-                });
-            }
-            E::DeactivationFinalised { licence } => {
-                self.on_licence(*licence, |l| {
-                    // A call-home stamped before the request finalises it at the request: the
-                    // first instant the product could be told.
-                    let at = l.pending.last().map_or(at, |p| at.max(p.from));
-                    if let Some(p) = l.pending.last_mut() {
-                        p.until = Some(at);
-                    }
-                    l.finalised_at = Some(at);
-                });
-            }
-            E::Reactivated { licence, previous } => {
-                let Some(prev) = self.licences.get(previous.0 as usize).cloned() else {
-                    return;
-                };
-                let k = prev.key;
-                // A new run starts no earlier than the one it continues ended.
-                let at = prev
-                    .end_instant(&self.policy, DateTime::<Utc>::MAX_UTC)
-                    .map_or(at, |e| e.max(at));
-                self.licences.push(Licence {
-                    activated_at: at,
-                    clusters: vec![Cluster {
-                        first: at,
-                        last: at,
-                    }],
-                    first_call_home: None,
-                    pending: Vec::new(),
-                    finalised_at: None,
-                    previous: Some(*previous),
-                    ..prev
-                });
-                if let Some(r) = self.keys.get_mut(k as usize) {
-                    r.runs.push(*licence);
-                }
-            }
-            E::LegacyStatusSet { key, active } => {
-                if let Some(&i) = self.idx.keys.get(key) {
-                    if let Some(r) = self.keys.get_mut(i as usize) {
-                        r.legacy_active = Some(*active);
-                    }
-                    let kind = if *active {
-                        HistoryKind::LegacyActive
-                    } else {
-                        HistoryKind::LegacyDeactivated
-                    };
-                    self.push_note(i, HistoryEntry::new(at, kind, None));
-                }
-            }
-            E::LegacyMachineSet { key, machine } => {
-                if let Some(&i) = self.idx.keys.get(key) {
-                    let entry =
-                        HistoryEntry::new(at, HistoryKind::LegacyMachine, Some(machine.clone()));
-                    self.push_note(i, entry);
-                }
-            }
-            E::JobStarted {
-                key,
-                job_type,
-                job_name,
-                machine,
-            } => {
-                if let Some(r) = self
-                    .idx
-                    .keys
-                    .get(key)
-                    .and_then(|&i| self.keys.get_mut(i as usize))
-                {
-                    r.jobs.push(Job {
-                        job_type: job_type.clone(),
-                        name: job_name.clone(),
-                        machine: machine.clone(),
-                        started_at: at,
-                        ended_at: None,
-                    });
-                }
-            }
-            E::JobEnded {
-                key,
-                job_type,
-                job_name,
-                machine,
-            } => {
-                if let Some(r) = self
-                    .idx
-                    .keys
-                    .get(key)
-                    .and_then(|&i| self.keys.get_mut(i as usize))
-                {
-                    if let Some(j) = r.jobs.iter_mut().find(|j| {
-                        j.job_type == *job_type
-                            && j.name == *job_name
-                            && j.machine == *machine
-                            && j.ended_at.is_none()
-                    }) {
-                        j.ended_at = Some(at.max(j.started_at));
-                    }
-                }
-            }
-        }
-    }
-
-    fn on_licence(&mut self, licence: LicenceId, f: impl FnOnce(&mut Licence)) {
-        if let Some(l) = self.licences.get_mut(licence.0 as usize) {
-            f(l);
-        }
     }
 }
 

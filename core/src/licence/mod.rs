@@ -65,18 +65,22 @@
 //! # Ok::<(), keyledger::Error>(())
 //! ```
 
+mod decide;
+mod decision;
 mod events;
+mod evolve;
+mod facts;
+mod history;
 mod ledger;
 pub mod offline;
 mod views;
 
 pub use crate::log::Applied;
+pub use decision::CallHomeDecision;
 pub use events::{LedgerCommand, LedgerEvent, LedgerEventKind, LicenceId};
+pub use history::{HistoryEntry, HistoryKind};
 pub use ledger::{Generated, Ledger, Outcome, FORMAT_KIND};
-pub use views::{
-    CallHomeDecision, HistoryEntry, HistoryKind, JobUse, KeyStatus, LicenceStatus, NameMismatch,
-    NameReport, RunningJob,
-};
+pub use views::{JobUse, KeyStatus, LicenceStatus, NameMismatch, NameReport, RunningJob};
 
 use crate::key::ProductKey;
 use chrono::{DateTime, Utc};

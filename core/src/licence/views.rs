@@ -1,8 +1,11 @@
 //! What the console shows: key status, activation history, the name-consistency report, validation
 //! against the ledger, and the licence histories billing reads.
 
+use super::decision::CallHomeDecision;
 use super::events::LicenceId;
-use super::ledger::{KeyRecord, Ledger, Licence};
+use super::facts::{rank, KeyRecord, Licence};
+use super::history::{HistoryEntry, HistoryKind};
+use super::ledger::Ledger;
 use super::LicenceError;
 use crate::catalog::Licensing;
 use crate::key::{CheckCode, Issuer, KeyCheck, ProductKey};
@@ -10,108 +13,6 @@ use crate::lifecycle::{JobSpan, LicenceHistory, LicenceState, Placement, StateSp
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// What a product does after a call-home, or what it should do now if it cannot reach the ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
-pub enum CallHomeDecision {
-    /// Keep running.
-    Run,
-    /// Keep running, show a warning with the termination date.
-    RunWithWarning {
-        /// When the activation lapses without a call-home.
-        terminates_at: DateTime<Utc>,
-    },
-    /// Disable the product's functions (it may still call home and recover until the termination).
-    FunctionsDisabled {
-        /// When the activation lapses without a call-home.
-        terminates_at: DateTime<Utc>,
-    },
-    /// Deactivated: uninstall or re-activate.
-    Deactivated,
-}
-
-impl CallHomeDecision {
-    /// The decision for a licence in `state` whose activation lapses at `terminates_at`.
-    ///
-    /// ```
-    /// # use keyledger::{licence::CallHomeDecision, lifecycle::LicenceState};
-    /// # use chrono::{TimeZone, Utc};
-    /// let t = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
-    /// assert_eq!(CallHomeDecision::from_state(LicenceState::Late, t), CallHomeDecision::RunWithWarning { terminates_at: t });
-    /// assert_eq!(CallHomeDecision::from_state(LicenceState::PendingDeactivation, t), CallHomeDecision::Deactivated);
-    /// ```
-    pub fn from_state(state: LicenceState, terminates_at: DateTime<Utc>) -> Self {
-        match state {
-            LicenceState::Active | LicenceState::Unactivated => CallHomeDecision::Run,
-            LicenceState::Late => CallHomeDecision::RunWithWarning { terminates_at },
-            LicenceState::Disabled => CallHomeDecision::FunctionsDisabled { terminates_at },
-            LicenceState::PendingDeactivation | LicenceState::Deactivated => {
-                CallHomeDecision::Deactivated
-            }
-        }
-    }
-}
-
-/// Kinds of activation-history entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HistoryKind {
-    /// The key was generated.
-    Generated,
-    /// The key moved to another account or site.
-    Moved,
-    /// A machine activated the key.
-    Activated,
-    /// First call-home of a licence (an activation run).
-    FirstCallHome,
-    /// Last call-home of a licence so far.
-    LastCallHome,
-    /// The MSP clicked Deactivate.
-    DeactivationRequested,
-    /// A reactivation cancelled a pending deactivation.
-    DeactivationCancelled,
-    /// A deactivation was finalised at a call-home.
-    Deactivated,
-    /// The activation lapsed: no call-home for the lapse period.
-    Lapsed,
-    /// A deactivated licence was reactivated.
-    Reactivated,
-    /// Legacy key set Active.
-    LegacyActive,
-    /// Legacy key set Deactivated.
-    LegacyDeactivated,
-    /// The machine a legacy key is installed on was recorded.
-    LegacyMachine,
-    /// An ImageManager job started (the detail names its type and name).
-    JobStarted,
-    /// An ImageManager job ended.
-    JobEnded,
-}
-
-/// One line of a key's activation history.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct HistoryEntry {
-    /// When.
-    pub at: DateTime<Utc>,
-    /// What.
-    pub kind: HistoryKind,
-    /// Which machine, when one is concerned.
-    pub machine: Option<String>,
-    /// More, e.g. where a key moved.
-    pub detail: Option<String>,
-}
-
-impl HistoryEntry {
-    pub(crate) fn new(at: DateTime<Utc>, kind: HistoryKind, machine: Option<String>) -> Self {
-        HistoryEntry {
-            at,
-            kind,
-            machine,
-            detail: None,
-        }
-    }
-}
 
 /// One licence (activation run) of a key, as of an instant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -228,18 +129,6 @@ pub struct NameReport {
 
 fn day(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
-}
-
-/// The liveliest state first: a key shows the best of its licences.
-pub(crate) fn rank(s: LicenceState) -> u8 {
-    match s {
-        LicenceState::Active => 0,
-        LicenceState::Late => 1,
-        LicenceState::Disabled => 2,
-        LicenceState::PendingDeactivation => 3,
-        LicenceState::Deactivated => 4,
-        LicenceState::Unactivated => 5,
-    }
 }
 
 /// The most common name (ties: the alphabetically first), from counts.
