@@ -834,9 +834,14 @@ fn licence_histories_cover_every_key() {
 /// The kernel's properties on a log and the ledger it made: any prefix applied twice changes
 /// nothing; every event's id with any other payload (another instant, another event's kind) is a
 /// conflict, call-homes included, and changes nothing.
-fn kernel_properties(log: &[LedgerEvent], full: &Ledger) -> Result<(), TestCaseError> {
+fn kernel_properties(
+    log: &[LedgerEvent],
+    full: &Ledger,
+    any_cut: prop::sample::Index,
+) -> Result<(), TestCaseError> {
     let fresh = || Ledger::new(presets::storagecraft(), LifecyclePolicy::default());
-    for cut in [0, log.len() / 3, log.len() / 2, log.len()] {
+    let any_cut = any_cut.index(log.len() + 1);
+    for cut in [0, any_cut, log.len() / 2, log.len()] {
         let mut l = fresh();
         for e in &log[..cut] {
             prop_assert_eq!(l.apply(e), Ok(Applied::New));
@@ -891,8 +896,15 @@ enum Op {
     DeleteSite(u8),
     DeleteAccount(u8),
     Legacy(u8, bool),
+    LegacyMachine(u8, u8),
+    MoveSite(u8, u8),
+    StartJob(u8, u8, u8),
+    EndJob(u8, u8, u8),
     Wait(u16),
 }
+
+/// Job types: two of the preset ImageManager's, and one no product has.
+const JOB_TYPES: [&str; 3] = ["ShadowStream", "intelligentFTP", "Bogus"];
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
@@ -907,6 +919,10 @@ fn op() -> impl Strategy<Value = Op> {
         (0u8..4).prop_map(Op::DeleteSite),
         (0u8..4).prop_map(Op::DeleteAccount),
         (0u8..16, any::<bool>()).prop_map(|(k, a)| Op::Legacy(k, a)),
+        (0u8..16, 0u8..3).prop_map(|(k, m)| Op::LegacyMachine(k, m)),
+        (0u8..4, 0u8..4).prop_map(|(s, a)| Op::MoveSite(s, a)),
+        (0u8..16, 0u8..3, 0u8..4).prop_map(|(k, t, n)| Op::StartJob(k, t, n)),
+        (0u8..16, 0u8..3, 0u8..4).prop_map(|(k, t, n)| Op::EndJob(k, t, n)),
         (0u16..24 * 20).prop_map(Op::Wait),
     ]
 }
@@ -922,7 +938,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     #[test]
-    fn random_sequences_replay_to_the_same_state_and_failures_change_nothing(ops in proptest::collection::vec(op(), 1..60)) {
+    fn random_sequences_replay_to_the_same_state_and_failures_change_nothing(ops in proptest::collection::vec(op(), 1..60), cut in any::<prop::sample::Index>()) {
         let iss = issuer();
         let mut l = ledger();
         let mut log: Vec<LedgerEvent> = Vec::new();
@@ -948,6 +964,10 @@ proptest! {
                         Op::DeleteSite(s) => LedgerCommand::DeleteSite { site: SiteId(u32::from(s)) },
                         Op::DeleteAccount(a) => LedgerCommand::DeleteAccount { account: AccountId(u32::from(a)) },
                         Op::Legacy(k, a) => LedgerCommand::SetLegacyStatus { key: nth_key(&l, k), active: a },
+                        Op::LegacyMachine(k, m) => LedgerCommand::SetLegacyMachine { key: nth_key(&l, k), machine: format!("m{m}") },
+                        Op::MoveSite(s, a) => LedgerCommand::MoveSite { site: SiteId(u32::from(s)), to: AccountId(u32::from(a)) },
+                        Op::StartJob(k, t, n) => LedgerCommand::StartJob { key: nth_key(&l, k), job_type: JOB_TYPES[t as usize % 3].into(), job_name: format!("j{n}"), machine: format!("m{}", n % 2) },
+                        Op::EndJob(k, t, n) => LedgerCommand::EndJob { key: nth_key(&l, k), job_type: JOB_TYPES[t as usize % 3].into(), job_name: format!("j{n}"), machine: format!("m{}", n % 2) },
                         Op::Wait(_) | Op::Generate(..) => unreachable!(),
                     };
                     let decided = l.decide(&cmd, now);
@@ -972,12 +992,57 @@ proptest! {
         let replayed = Ledger::replay(presets::storagecraft(), LifecyclePolicy::default(), &log).unwrap();
         prop_assert_eq!(&replayed, &l);
         prop_assert_eq!(replayed.to_json().unwrap(), l.to_json().unwrap());
-        kernel_properties(&log, &l)?;
+        kernel_properties(&log, &l, cut)?;
         prop_assert_eq!(Ledger::from_json(&l.to_json().unwrap()).unwrap(), l.clone());
         for h in l.licence_histories(now) {
             for w in h.spans.windows(2) {
                 prop_assert_eq!(w[0].until, Some(w[1].from));
             }
+        }
+    }
+}
+
+/// Names for the typed-API property: two distinct, one blank, one that trims to the first.
+const NAMES: [&str; 4] = ["Acme", "Beta", " ", " Acme "];
+
+proptest! {
+    /// `create_account` / `create_site` return the id their event created and do exactly what
+    /// `execute` of the same command does; a refused one changes nothing, byte for byte.
+    #[test]
+    fn create_account_and_site_return_what_their_events_created(ops in proptest::collection::vec((any::<bool>(), 0u32..4, 0usize..4), 1..30)) {
+        let (mut typed, mut raw) = (ledger(), ledger());
+        for (site, a, n) in ops {
+            let before = typed.to_json().unwrap();
+            let name = NAMES[n];
+            let (got, out) = if site {
+                let account = AccountId(a);
+                let cmd = LedgerCommand::CreateSite { account, name: name.into(), address: None, notes: Some("n".into()) };
+                let got = typed.create_site(account, name, None, Some("n"), t0());
+                let out = raw.execute(cmd, t0());
+                if let (Ok(id), Ok(o)) = (&got, &out) {
+                    prop_assert_eq!(Some(*id), o.created_site());
+                    prop_assert_eq!(typed.org().account_of(Container::Site(*id)), Ok(account));
+                }
+                (got.map(|s| s.0), out)
+            } else {
+                let got = typed.create_account(name, Some("addr"), None, t0());
+                let cmd = LedgerCommand::CreateAccount { name: name.into(), address: Some("addr".into()), notes: None };
+                let out = raw.execute(cmd, t0());
+                if let (Ok(id), Ok(o)) = (&got, &out) {
+                    prop_assert_eq!(Some(*id), o.created_account());
+                    prop_assert_eq!(typed.org().account(*id).map(|x| x.name.as_str()), Some(name.trim()));
+                }
+                (got.map(|a| a.0), out)
+            };
+            match (got, out) {
+                (Ok(_), Ok(o)) => prop_assert_eq!(o.events.len(), 1),
+                (Err(e), Err(f)) => {
+                    prop_assert_eq!(e, f);
+                    prop_assert_eq!(typed.to_json().unwrap(), before);
+                }
+                (g, o) => prop_assert!(false, "typed {:?} but execute {:?}", g, o),
+            }
+            prop_assert_eq!(&typed, &raw);
         }
     }
 }
