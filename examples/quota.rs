@@ -60,6 +60,18 @@ fn main() -> Result<(), keyledger::Error> {
             licence: Some((LicenceType::Desktop, 10)),
         },
     )?;
+    // The desktop licence's id, as its event says (the book gives ids: never guess them).
+    let desktop = log
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            QuotaEventKind::LicenceAssigned { licence, .. } => Some(*licence),
+            _ => None,
+        })
+        .ok_or(keyledger::quota::QuotaError::InvalidField {
+            field: "licence".into(),
+            reason: "was not assigned".into(),
+        })?;
     run(
         &mut book,
         &mut log,
@@ -78,7 +90,7 @@ fn main() -> Result<(), keyledger::Error> {
         now,
         QuotaCommand::RecordUsage {
             subscription: "mozy-1000017".into(),
-            licence: 1,
+            licence: desktop,
             used_gb: 4,
         },
     )?;
@@ -88,7 +100,7 @@ fn main() -> Result<(), keyledger::Error> {
         now,
         QuotaCommand::RecordActivation {
             subscription: "mozy-1000017".into(),
-            licence: 1,
+            licence: desktop,
             activated: true,
         },
     )?;
@@ -131,7 +143,7 @@ fn main() -> Result<(), keyledger::Error> {
             QuotaEventKind::GroupCreated { group, .. } => Some(*group),
             _ => None,
         })
-        .unwrap_or_default();
+        .unwrap_or(keyledger::quota::DEFAULT_GROUP);
     run(
         &mut book,
         &mut log,
