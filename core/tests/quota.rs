@@ -1526,6 +1526,40 @@ fn foreign_events_that_do_not_fit_are_refused_and_change_nothing() {
         QuotaBook::replay(&[log, vec![fits]].concat()).unwrap(),
         book
     );
+    // A group that still has users cannot be deleted from outside either (the book would not
+    // read back: its users would be in a group that does not exist).
+    for kind in [
+        QuotaEventKind::GroupCreated {
+            subscription: s("d"),
+            group: GroupId(1),
+            name: s("G"),
+        },
+        QuotaEventKind::UserMoved {
+            subscription: s("d"),
+            login: s("a"),
+            group: GroupId(1),
+        },
+    ] {
+        let e = QuotaEvent {
+            id: book.next_event_id(),
+            at,
+            kind,
+        };
+        assert_eq!(book.apply(&e), Ok(Applied::New));
+    }
+    let text = book.to_json().unwrap();
+    let delete = QuotaEvent {
+        id: book.next_event_id(),
+        at,
+        kind: QuotaEventKind::GroupDeleted {
+            subscription: s("d"),
+            group: GroupId(1),
+        },
+    };
+    let err = book.apply(&delete).unwrap_err();
+    assert_eq!(err.code(), "quota.invalid_event", "{err}");
+    assert_eq!(book.to_json().unwrap(), text);
+    assert_eq!(QuotaBook::from_json(&text).unwrap(), book);
 }
 
 #[test]
@@ -1569,5 +1603,119 @@ fn from_json_refuses_a_book_whose_references_do_not_hold() {
         edit(&mut broken["data"]);
         let err = QuotaBook::from_json(&broken.to_string()).unwrap_err();
         assert_eq!(err.code(), "format.corrupt", "{what}: {err}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Foreign events, at random: what names a missing subscription, user or licence is refused and
+// changes nothing; what is taken leaves a book that holds together (it reads back).
+
+const FOREIGN_SUBS: [&str; 4] = ["d", "c", "h", "x"];
+const FOREIGN_LOGINS: [&str; 4] = ["a", "b", "c", "z"];
+
+/// Mostly the direct subscription (so that events build on each other), sometimes the others or
+/// one that does not exist.
+fn foreign_sub() -> impl Strategy<Value = SubscriptionId> {
+    prop_oneof![5 => Just(FOREIGN_SUBS[0]), 1 => Just(FOREIGN_SUBS[1]), 1 => Just(FOREIGN_SUBS[2]), 1 => Just(FOREIGN_SUBS[3])]
+        .prop_map(SubscriptionId::from)
+}
+fn foreign_login() -> impl Strategy<Value = Login> {
+    prop::sample::select(&FOREIGN_LOGINS[..]).prop_map(Login::from)
+}
+fn foreign_licence() -> impl Strategy<Value = LicenceId> {
+    (0u64..8).prop_map(LicenceId)
+}
+fn foreign_group() -> impl Strategy<Value = GroupId> {
+    (0u32..2).prop_map(GroupId)
+}
+
+fn foreign_kind() -> impl Strategy<Value = QuotaEventKind> {
+    use QuotaEventKind as E;
+    prop_oneof![
+        1 => (foreign_sub(), foreign_login(), foreign_group()).prop_map(|(subscription, login, group)| E::UserCreated { subscription, display_name: s("U"), login, group }),
+        1 => (foreign_sub(), foreign_login()).prop_map(|(subscription, login)| E::UserSuspended { subscription, login }),
+        1 => (foreign_sub(), foreign_login()).prop_map(|(subscription, login)| E::UserActivated { subscription, login }),
+        1 => (foreign_sub(), foreign_login()).prop_map(|(subscription, login)| E::UserRemoved { subscription, login }),
+        1 => (foreign_sub(), foreign_login(), any::<bool>()).prop_map(|(subscription, login, enabled)| E::UserSyncSet { subscription, login, enabled }),
+        3 => (foreign_sub(), foreign_login(), foreign_group()).prop_map(|(subscription, login, group)| E::UserMoved { subscription, login, group }),
+        1 => (foreign_sub(), foreign_licence(), foreign_login(), kind(), 0u64..30).prop_map(|(subscription, licence, login, kind, quota_gb)| E::LicenceAssigned { subscription, licence, login, kind, quota_gb }),
+        1 => (foreign_sub(), foreign_licence(), 0u64..30).prop_map(|(subscription, licence, quota_gb)| E::QuotaChanged { subscription, licence, quota_gb }),
+        1 => (foreign_sub(), foreign_licence()).prop_map(|(subscription, licence)| E::LicenceRemoved { subscription, licence }),
+        1 => (foreign_sub(), foreign_licence(), 0u64..30).prop_map(|(subscription, licence, used_gb)| E::UsageRecorded { subscription, licence, used_gb }),
+        1 => (foreign_sub(), foreign_licence(), any::<bool>()).prop_map(|(subscription, licence, activated)| E::ActivationRecorded { subscription, licence, activated }),
+        3 => (foreign_sub(), foreign_group()).prop_map(|(subscription, group)| E::GroupCreated { subscription, group, name: s("G") }),
+        1 => (foreign_sub(), foreign_group()).prop_map(|(subscription, group)| E::GroupRenamed { subscription, group, name: s("H") }),
+        3 => (foreign_sub(), foreign_group()).prop_map(|(subscription, group)| E::GroupDeleted { subscription, group }),
+        1 => (foreign_sub(), any::<bool>()).prop_map(|(subscription, enabled)| E::SubscriptionSyncSet { subscription, enabled }),
+        1 => (foreign_sub(), prop::sample::select(vec!["d@x.test", "c@x.test", "r@x.test", "new@x.test"])).prop_map(|(subscription, email)| E::AdminAssigned { subscription, admin: Admin { name: s("A"), email: s(email) } }),
+        1 => (prop::sample::select(vec!["r", "q"]), prop::sample::select(vec!["r@x.test", "q@x.test"])).prop_map(|(reseller, email)| E::ResellerRegistered { reseller: s(reseller), name: s("Q"), email: s(email) }),
+        1 => prop::sample::select(vec!["r", "q"]).prop_map(|reseller| E::ResellerCancelled { reseller: s(reseller) }),
+    ]
+}
+
+/// What a foreign event names that must exist before it: its subscription, its user (except
+/// for the event that creates the user) and its licence (except for the one that assigns it).
+fn names_something_missing(book: &QuotaBook, kind: &QuotaEventKind) -> Option<String> {
+    use QuotaEventKind as E;
+    let sub = kind.subscription().or(match kind {
+        E::AdminAssigned { subscription, .. } => Some(subscription),
+        _ => None,
+    })?;
+    let Some(s) = book.subscription(sub.as_str()) else {
+        return Some(format!("subscription {sub}"));
+    };
+    let login = match kind {
+        E::UserSuspended { login, .. }
+        | E::UserActivated { login, .. }
+        | E::UserRemoved { login, .. }
+        | E::UserSyncSet { login, .. }
+        | E::UserMoved { login, .. }
+        | E::LicenceAssigned { login, .. } => Some(login),
+        _ => None,
+    };
+    if let Some(login) = login.filter(|l| !s.users.contains_key(*l)) {
+        return Some(format!("user {login}"));
+    }
+    let licence = match kind {
+        E::QuotaChanged { licence, .. }
+        | E::LicenceRemoved { licence, .. }
+        | E::UsageRecorded { licence, .. }
+        | E::ActivationRecorded { licence, .. } => Some(licence),
+        _ => None,
+    };
+    licence
+        .filter(|l| !s.licences.contains_key(*l))
+        .map(|l| format!("licence {l}"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn foreign_events_fit_or_are_refused_and_change_nothing(kinds in prop::collection::vec(foreign_kind(), 1..24)) {
+        let (mut book, mut log) = start();
+        for kind in kinds {
+            let e = QuotaEvent { id: book.next_event_id(), at: now(), kind };
+            let missing = names_something_missing(&book, &e.kind);
+            let before = book.to_json().unwrap();
+            match book.apply(&e) {
+                Ok(applied) => {
+                    prop_assert_eq!(applied, Applied::New);
+                    prop_assert!(missing.is_none(), "{:?} names a missing {:?} but was taken", e.kind, missing);
+                    log.push(e);
+                    // A book that took the event still holds together: it reads back.
+                    let text = book.to_json().unwrap();
+                    let back = QuotaBook::from_json(&text);
+                    prop_assert!(back.is_ok(), "after {:?}: {:?}", log.last(), back.err());
+                    prop_assert_eq!(&back.unwrap(), &book);
+                }
+                Err(err) => {
+                    prop_assert_eq!(err.code(), "quota.invalid_event", "{:?}: {}", e.kind, err);
+                    prop_assert_eq!(book.to_json().unwrap(), before, "refused {:?} changed the book", e.kind);
+                }
+            }
+        }
+        // The log of what was taken replays to the same book.
+        prop_assert_eq!(&QuotaBook::replay(&log).unwrap(), &book);
     }
 }

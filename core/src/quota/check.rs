@@ -208,7 +208,13 @@ impl QuotaBook {
                 if *g == DEFAULT_GROUP {
                     return Err("the Default group cannot be deleted".into());
                 }
-                group(s, *g)
+                group(s, *g)?;
+                match s.users.values().filter(|u| u.group == *g).count() {
+                    0 => Ok(()),
+                    n => Err(format!(
+                        "group {g} of subscription {subscription:?} still has {n} user(s)"
+                    )),
+                }
             }
         }
     }
