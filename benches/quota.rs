@@ -3,7 +3,7 @@
 //! (decide + apply, including building the command and recording the event fingerprint).
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use keyledger::quota::{LicenceType, Limits, QuotaBook, QuotaCommand, SaleModel};
+use keyledger::quota::{LicenceId, LicenceType, Limits, QuotaBook, QuotaCommand, SaleModel};
 use std::hint::black_box;
 
 const USERS: u64 = 100_000;
@@ -43,7 +43,7 @@ fn book() -> QuotaBook {
         book.execute(
             QuotaCommand::CreateUser {
                 subscription: SUB.into(),
-                login: format!("user{i:06}@example.com"),
+                login: format!("user{i:06}@example.com").into(),
                 display_name: format!("User {i}"),
                 group: None,
                 licence: Some((LicenceType::Desktop, 2)),
@@ -80,7 +80,7 @@ fn quota_ops(c: &mut Criterion) {
                     .execute(
                         QuotaCommand::ChangeQuota {
                             subscription: SUB.into(),
-                            licence,
+                            licence: LicenceId(licence),
                             quota_gb,
                         },
                         now,
@@ -104,7 +104,7 @@ fn quota_ops(c: &mut Criterion) {
                     .execute(
                         QuotaCommand::RecordUsage {
                             subscription: SUB.into(),
-                            licence,
+                            licence: LicenceId(licence),
                             used_gb,
                         },
                         now,
@@ -128,7 +128,7 @@ fn quota_ops(c: &mut Criterion) {
                     .execute(
                         QuotaCommand::AssignLicence {
                             subscription: SUB.into(),
-                            login,
+                            login: login.into(),
                             kind: LicenceType::Desktop,
                             quota_gb: 1,
                         },

@@ -20,6 +20,11 @@ fn run(
     Ok(())
 }
 
+/// What the latest event that has it says (the id of what a command created).
+fn latest<T>(log: &[QuotaEvent], what: impl Fn(&QuotaEventKind) -> Option<T>) -> Option<T> {
+    log.iter().rev().find_map(|e| what(&e.kind))
+}
+
 fn main() -> Result<(), keyledger::Error> {
     // The caller reads the clock; the library only receives `now`.
     let now = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).single().ok_or(
@@ -60,6 +65,15 @@ fn main() -> Result<(), keyledger::Error> {
             licence: Some((LicenceType::Desktop, 10)),
         },
     )?;
+    // The desktop licence's id, as its event says (the book gives ids: never guess them).
+    let desktop = latest(&log, |k| match k {
+        QuotaEventKind::LicenceAssigned { licence, .. } => Some(*licence),
+        _ => None,
+    })
+    .ok_or(keyledger::quota::QuotaError::InvalidField {
+        field: "licence".into(),
+        reason: "was not assigned".into(),
+    })?;
     run(
         &mut book,
         &mut log,
@@ -78,7 +92,7 @@ fn main() -> Result<(), keyledger::Error> {
         now,
         QuotaCommand::RecordUsage {
             subscription: "mozy-1000017".into(),
-            licence: 1,
+            licence: desktop,
             used_gb: 4,
         },
     )?;
@@ -88,7 +102,7 @@ fn main() -> Result<(), keyledger::Error> {
         now,
         QuotaCommand::RecordActivation {
             subscription: "mozy-1000017".into(),
-            licence: 1,
+            licence: desktop,
             activated: true,
         },
     )?;
@@ -124,14 +138,11 @@ fn main() -> Result<(), keyledger::Error> {
             name: "Sales".into(),
         },
     )?;
-    let sales = log
-        .iter()
-        .rev()
-        .find_map(|e| match &e.kind {
-            QuotaEventKind::GroupCreated { group, .. } => Some(*group),
-            _ => None,
-        })
-        .unwrap_or_default();
+    let sales = latest(&log, |k| match k {
+        QuotaEventKind::GroupCreated { group, .. } => Some(*group),
+        _ => None,
+    })
+    .unwrap_or(keyledger::quota::DEFAULT_GROUP);
     run(
         &mut book,
         &mut log,

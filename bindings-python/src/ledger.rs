@@ -8,8 +8,8 @@ use crate::errors::{
 use crate::key::{catalog_ref, product_arg, PyCatalog, PyIssuer, PyKeyCheck, PyProductKey};
 use chrono::{DateTime, Utc};
 use keyledger::licence::{
-    offline, Applied, CallHomeDecision, HistoryEntry, HistoryKind, JobUse, KeyStatus, Ledger,
-    LedgerCommand, LedgerEvent, LicenceStatus, NameMismatch, NameReport, Outcome, RunningJob,
+    offline, CallHomeDecision, HistoryEntry, HistoryKind, JobUse, KeyStatus, Ledger, LedgerCommand,
+    LedgerEvent, LicenceStatus, NameMismatch, NameReport, Outcome, RunningJob,
 };
 use keyledger::lifecycle::{
     JobSpan, LicenceHistory, LicenceState, LifecyclePolicy, Placement, StateSpan,
@@ -388,8 +388,7 @@ pub(crate) struct PyLedger {
 
 impl PyLedger {
     fn run(&mut self, command: LedgerCommand, now: &Bound<'_, PyAny>) -> PyResult<Outcome> {
-        let now = instant(now, "now")?;
-        self.inner.execute(command, now).map_err(to_py)
+        crate::log::execute(&mut self.inner, command, now).map(Outcome::from)
     }
 }
 
@@ -438,10 +437,7 @@ impl PyLedger {
         let e = event
             .cast::<PyLedgerEvent>()
             .map_err(|_| bad_argument("event", "expected a LedgerEvent"))?;
-        match self.inner.apply(&e.get().inner).map_err(to_py)? {
-            Applied::New => Ok(true),
-            Applied::Duplicate => Ok(false),
-        }
+        crate::log::apply(&mut self.inner, &e.get().inner)
     }
 
     /// Events as JSON text (storage).

@@ -15,6 +15,7 @@ mod bulk;
 mod errors;
 mod key;
 mod ledger;
+mod log;
 mod quota;
 mod reports;
 

@@ -1,13 +1,12 @@
 //! Quota accounting: the subscription control panel's book, with a method per command.
 
 use crate::doc::{document, py_enum};
-use crate::errors::{
-    bad_argument, bool_arg, instant, items, opt_text, opt_u64, to_py, u32_arg, u64_arg,
-};
+use crate::errors::{bad_argument, bool_arg, items, opt_text, opt_u64, to_py, u32_arg, u64_arg};
 use chrono::{DateTime, Utc};
 use keyledger::quota::{
-    AccountView, Applied, Counters, CustomerLine, Drift, Gauge, LicenceType, Limits, QuotaBook,
-    QuotaCommand, QuotaEvent, RefreshReport, ResellerView, SaleModel, TypeCounters, TypeUsage,
+    AccountView, Counters, CustomerLine, Drift, Gauge, GroupId, LicenceId, LicenceType, Limits,
+    QuotaBook, QuotaCommand, QuotaEvent, RefreshReport, ResellerView, SaleModel, TypeCounters,
+    TypeUsage,
 };
 use pyo3::prelude::*;
 
@@ -99,7 +98,7 @@ document!(PyTypeUsage(TypeUsage) as "TypeUsage", "Licences and GB of one licence
 });
 
 document!(PyAccountView(AccountView) as "AccountView", "The customer's Account tab." {
-    subscription: String => "str" = |s| s.subscription.clone();
+    subscription: String => "str" = |s| s.subscription.to_string();
     company: String => "str" = |s| s.company.clone();
     admin_name: Option<String> => "str | None" = |s| s.admin.as_ref().map(|a| a.0.clone());
     admin_email: Option<String> => "str | None" = |s| s.admin.as_ref().map(|a| a.1.clone());
@@ -121,7 +120,7 @@ document!(PyGauge(Gauge) as "Gauge", "A used / limit gauge." {
 });
 
 document!(PyCustomerLine(CustomerLine) as "CustomerLine", "One customer in a reseller's view." {
-    subscription: String => "str" = |s| s.subscription.clone();
+    subscription: String => "str" = |s| s.subscription.to_string();
     company: String => "str" = |s| s.company.clone();
     email: Option<String> => "str | None" = |s| s.email.clone();
     notice: Option<String> => "str | None" = |s| s.notice.clone();
@@ -132,7 +131,7 @@ document!(PyCustomerLine(CustomerLine) as "CustomerLine", "One customer in a res
 });
 
 document!(PyResellerView(ResellerView) as "ResellerView", "The reseller's customers with their gauges." {
-    reseller: String => "str" = |s| s.reseller.clone();
+    reseller: String => "str" = |s| s.reseller.to_string();
     name: String => "str" = |s| s.name.clone();
     email: String => "str" = |s| s.email.clone();
     cancelled: bool => "bool" = |s| s.cancelled;
@@ -160,7 +159,7 @@ document!(PyDrift(Drift) as "Drift", "A counter whose stored value differs from 
 });
 
 document!(PyRefreshReport(RefreshReport) as "RefreshReport", "Counters recomputed from the licences, with any drift." {
-    subscription: String => "str" = |s| s.subscription.clone();
+    subscription: String => "str" = |s| s.subscription.to_string();
     stored: PyCounters => "Counters" = |s| s.stored.into();
     recomputed: PyCounters => "Counters" = |s| s.recomputed.into();
     drift: Vec<PyDrift> => "list[Drift]" = |s| s.drift.iter().cloned().map(Into::into).collect();
@@ -179,14 +178,14 @@ type Events = PyResult<Vec<PyQuotaEvent>>;
 
 impl PyQuotaBook {
     fn run(&mut self, command: QuotaCommand, now: &Bound<'_, PyAny>) -> Events {
-        let now = instant(now, "now")?;
-        let events = self.inner.execute(command, now).map_err(to_py)?;
-        Ok(events.into_iter().map(Into::into).collect())
+        let decided = crate::log::execute(&mut self.inner, command, now)?;
+        Ok(decided.events.into_iter().map(Into::into).collect())
     }
 }
 
-fn s(obj: &Bound<'_, PyAny>, argument: &str) -> PyResult<String> {
-    crate::errors::text(obj, argument).map(|t| t.into_owned())
+/// A text argument, as text or as a text id (a subscription, a login, a reseller).
+fn s<T: From<String>>(obj: &Bound<'_, PyAny>, argument: &str) -> PyResult<T> {
+    crate::errors::text(obj, argument).map(|t| T::from(t.into_owned()))
 }
 
 #[pymethods]
@@ -229,10 +228,7 @@ impl PyQuotaBook {
         let e = event
             .cast::<PyQuotaEvent>()
             .map_err(|_| bad_argument("event", "expected a QuotaEvent"))?;
-        Ok(matches!(
-            self.inner.apply(&e.get().inner).map_err(to_py)?,
-            Applied::New
-        ))
+        crate::log::apply(&mut self.inner, &e.get().inner)
     }
 
     /// The id the next event gets.
@@ -266,7 +262,7 @@ impl PyQuotaBook {
     ) -> Events {
         let model = match opt_text(reseller, "reseller")? {
             None => SaleModel::Direct,
-            Some(r) => SaleModel::Reseller(r),
+            Some(r) => SaleModel::Reseller(r.into()),
         };
         let cmd = QuotaCommand::CreateSubscription {
             subscription: s(subscription, "subscription")?,
@@ -355,7 +351,7 @@ impl PyQuotaBook {
         quota_gb: Option<&Bound<'_, PyAny>>,
     ) -> Events {
         let group = match group {
-            Some(g) if !g.is_none() => Some(u32_arg(g, "group")?),
+            Some(g) if !g.is_none() => Some(GroupId(u32_arg(g, "group")?)),
             _ => None,
         };
         let licence = match (
@@ -455,7 +451,7 @@ impl PyQuotaBook {
         let cmd = QuotaCommand::MoveUser {
             subscription: s(subscription, "subscription")?,
             login: s(login, "login")?,
-            group: u32_arg(group, "group")?,
+            group: GroupId(u32_arg(group, "group")?),
         };
         self.run(cmd, now)
     }
@@ -490,7 +486,7 @@ impl PyQuotaBook {
     ) -> Events {
         let cmd = QuotaCommand::ChangeQuota {
             subscription: s(subscription, "subscription")?,
-            licence: u64_arg(licence, "licence")?,
+            licence: LicenceId(u64_arg(licence, "licence")?),
             quota_gb: u64_arg(quota_gb, "quota_gb")?,
         };
         self.run(cmd, now)
@@ -506,7 +502,7 @@ impl PyQuotaBook {
     ) -> Events {
         let cmd = QuotaCommand::RemoveLicence {
             subscription: s(subscription, "subscription")?,
-            licence: u64_arg(licence, "licence")?,
+            licence: LicenceId(u64_arg(licence, "licence")?),
         };
         self.run(cmd, now)
     }
@@ -522,7 +518,7 @@ impl PyQuotaBook {
     ) -> Events {
         let cmd = QuotaCommand::RecordUsage {
             subscription: s(subscription, "subscription")?,
-            licence: u64_arg(licence, "licence")?,
+            licence: LicenceId(u64_arg(licence, "licence")?),
             used_gb: u64_arg(used_gb, "used_gb")?,
         };
         self.run(cmd, now)
@@ -539,7 +535,7 @@ impl PyQuotaBook {
     ) -> Events {
         let cmd = QuotaCommand::RecordActivation {
             subscription: s(subscription, "subscription")?,
-            licence: u64_arg(licence, "licence")?,
+            licence: LicenceId(u64_arg(licence, "licence")?),
             activated: bool_arg(activated, "activated")?,
         };
         self.run(cmd, now)
@@ -571,7 +567,7 @@ impl PyQuotaBook {
     ) -> Events {
         let cmd = QuotaCommand::RenameGroup {
             subscription: s(subscription, "subscription")?,
-            group: u32_arg(group, "group")?,
+            group: GroupId(u32_arg(group, "group")?),
             name: s(name, "name")?,
         };
         self.run(cmd, now)
@@ -587,7 +583,7 @@ impl PyQuotaBook {
     ) -> Events {
         let cmd = QuotaCommand::DeleteGroup {
             subscription: s(subscription, "subscription")?,
-            group: u32_arg(group, "group")?,
+            group: GroupId(u32_arg(group, "group")?),
         };
         self.run(cmd, now)
     }

@@ -1,6 +1,7 @@
 //! Quota accounting for JavaScript: the `QuotaBook` class (the subscription control panel).
 //!
-//! Commands and events are the Rust serde form (`{command: "create_user", ...}`), as plain objects.
+//! Commands and events are the Rust serde form (`{type: "create_user", ...}`, tagged `type` like
+//! the ledger's), as plain objects.
 
 use crate::args::{self, document};
 use crate::errors::{output, to_js};
@@ -8,7 +9,7 @@ use keyledger::quota::{QuotaBook, QuotaEvent};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-const COMMAND: &str = "a quota command {command: \"create_subscription\" | ..., ...}";
+const COMMAND: &str = "a quota command {type: \"create_subscription\" | ..., ...}";
 
 /// A view and its text rendering.
 #[derive(Serialize)]

@@ -153,26 +153,26 @@ export interface Limits {
 }
 export type LicenceType = "desktop" | "server";
 export type QuotaCommand =
-    | { command: "create_subscription"; subscription: string; company: string; admin_name: string; email: string; model: { kind: "direct" } | { kind: "reseller"; reseller: string }; limits: Limits }
-    | { command: "assign_admin"; subscription: string; admin_name: string; email: string }
-    | { command: "change_limits"; subscription: string; limits: Limits }
-    | { command: "set_subscription_sync"; subscription: string; enabled: boolean }
-    | { command: "set_groups_tab"; subscription: string; visible: boolean }
-    | { command: "create_user"; subscription: string; login: string; display_name: string; group: number | null; licence: [LicenceType, number] | null }
-    | { command: "suspend_user" | "activate_user" | "remove_user"; subscription: string; login: string }
-    | { command: "set_user_sync"; subscription: string; login: string; enabled: boolean }
-    | { command: "move_user"; subscription: string; login: string; group: number }
-    | { command: "assign_licence"; subscription: string; login: string; kind: LicenceType; quota_gb: number }
-    | { command: "change_quota"; subscription: string; licence: number; quota_gb: number }
-    | { command: "remove_licence"; subscription: string; licence: number }
-    | { command: "record_usage"; subscription: string; licence: number; used_gb: number }
-    | { command: "record_activation"; subscription: string; licence: number; activated: boolean }
-    | { command: "create_group"; subscription: string; name: string }
-    | { command: "rename_group"; subscription: string; group: number; name: string }
-    | { command: "delete_group"; subscription: string; group: number }
-    | { command: "refresh"; subscription: string }
-    | { command: "register_reseller"; reseller: string; name: string; email: string }
-    | { command: "cancel_reseller"; reseller: string };
+    | { type: "create_subscription"; subscription: string; company: string; admin_name: string; email: string; model: { kind: "direct" } | { kind: "reseller"; reseller: string }; limits: Limits }
+    | { type: "assign_admin"; subscription: string; admin_name: string; email: string }
+    | { type: "change_limits"; subscription: string; limits: Limits }
+    | { type: "set_subscription_sync"; subscription: string; enabled: boolean }
+    | { type: "set_groups_tab"; subscription: string; visible: boolean }
+    | { type: "create_user"; subscription: string; login: string; display_name: string; group: number | null; licence: [LicenceType, number] | null }
+    | { type: "suspend_user" | "activate_user" | "remove_user"; subscription: string; login: string }
+    | { type: "set_user_sync"; subscription: string; login: string; enabled: boolean }
+    | { type: "move_user"; subscription: string; login: string; group: number }
+    | { type: "assign_licence"; subscription: string; login: string; kind: LicenceType; quota_gb: number }
+    | { type: "change_quota"; subscription: string; licence: number; quota_gb: number }
+    | { type: "remove_licence"; subscription: string; licence: number }
+    | { type: "record_usage"; subscription: string; licence: number; used_gb: number }
+    | { type: "record_activation"; subscription: string; licence: number; activated: boolean }
+    | { type: "create_group"; subscription: string; name: string }
+    | { type: "rename_group"; subscription: string; group: number; name: string }
+    | { type: "delete_group"; subscription: string; group: number }
+    | { type: "refresh"; subscription: string }
+    | { type: "register_reseller"; reseller: string; name: string; email: string }
+    | { type: "cancel_reseller"; reseller: string };
 export interface QuotaEvent { id: number; at: string; kind: { type: string; [field: string]: unknown }; }
 export interface PoolView { assigned_licences: number; activated_licences: number; licence_limit: number | null; assigned_gb: number; used_gb: number; gb_limit: number | null; }
 export interface AccountView {

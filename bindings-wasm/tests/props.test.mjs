@@ -69,16 +69,16 @@ test('ledger: random commands answer or throw coded errors; refusals change noth
 const SUB = 's';
 const quotaCommand = fc.oneof(
   fc.record({
-    command: fc.constant('create_user'), subscription: fc.constantFrom(SUB, 'x'), login: fc.constantFrom('a', 'b', 'c', 'd'),
+    type: fc.constant('create_user'), subscription: fc.constantFrom(SUB, 'x'), login: fc.constantFrom('a', 'b', 'c', 'd'),
     display_name: fc.constant('U'), group: fc.constant(null),
     licence: fc.option(fc.tuple(fc.constantFrom('desktop', 'server'), fc.integer({ min: 0, max: 80 })), { nil: null }),
   }),
-  fc.record({ command: fc.constant('assign_licence'), subscription: fc.constant(SUB), login: fc.constantFrom('a', 'b', 'c'), kind: fc.constantFrom('desktop', 'server'), quota_gb: fc.integer({ min: 0, max: 80 }) }),
-  fc.record({ command: fc.constantFrom('suspend_user', 'activate_user', 'remove_user'), subscription: fc.constant(SUB), login: fc.constantFrom('a', 'b') }),
-  fc.record({ command: fc.constant('change_quota'), subscription: fc.constant(SUB), licence: fc.integer({ min: 0, max: 5 }), quota_gb: fc.integer({ min: 0, max: 120 }) }),
-  fc.record({ command: fc.constant('record_usage'), subscription: fc.constant(SUB), licence: fc.integer({ min: 0, max: 5 }), used_gb: fc.integer({ min: 0, max: 120 }) }),
-  fc.record({ command: fc.constant('refresh'), subscription: fc.constant(SUB) }),
-  fc.record({ command: fc.constant('assign_licence'), subscription: fc.constant(SUB), login: fc.constant('a'), kind: fc.constant('desktop'), quota_gb: fc.oneof(fc.double(), fc.bigInt().map(String), fc.constant(2 ** 60)) }),
+  fc.record({ type: fc.constant('assign_licence'), subscription: fc.constant(SUB), login: fc.constantFrom('a', 'b', 'c'), kind: fc.constantFrom('desktop', 'server'), quota_gb: fc.integer({ min: 0, max: 80 }) }),
+  fc.record({ type: fc.constantFrom('suspend_user', 'activate_user', 'remove_user'), subscription: fc.constant(SUB), login: fc.constantFrom('a', 'b') }),
+  fc.record({ type: fc.constant('change_quota'), subscription: fc.constant(SUB), licence: fc.integer({ min: 0, max: 5 }), quota_gb: fc.integer({ min: 0, max: 120 }) }),
+  fc.record({ type: fc.constant('record_usage'), subscription: fc.constant(SUB), licence: fc.integer({ min: 0, max: 5 }), used_gb: fc.integer({ min: 0, max: 120 }) }),
+  fc.record({ type: fc.constant('refresh'), subscription: fc.constant(SUB) }),
+  fc.record({ type: fc.constant('assign_licence'), subscription: fc.constant(SUB), login: fc.constant('a'), kind: fc.constant('desktop'), quota_gb: fc.oneof(fc.double(), fc.bigInt().map(String), fc.constant(2 ** 60)) }),
 );
 const LIMITS = { desktop_licences: 2, server_licences: 1, desktop_gb: 100, server_gb: 50, sync_available: true, sync_default_quota_gb: 2 };
 
@@ -87,7 +87,7 @@ test('quota: limits are never exceeded, refusals change nothing, replay equals s
     fc.property(fc.array(quotaCommand, { maxLength: 40 }), (commands) => {
       const book = new kl.QuotaBook();
       const log = book.execute(
-        { command: 'create_subscription', subscription: SUB, company: 'C', admin_name: 'A', email: 'a@c.test', model: { kind: 'direct' }, limits: LIMITS },
+        { type: 'create_subscription', subscription: SUB, company: 'C', admin_name: 'A', email: 'a@c.test', model: { kind: 'direct' }, limits: LIMITS },
         T0,
       );
       for (const command of commands) {

@@ -87,11 +87,11 @@ fn quota_events() -> Vec<QuotaEvent> {
             subscription: "acme".into(),
             login: "ann".into(),
             display_name: "Ann A.".into(),
-            group: 0,
+            group: keyledger::quota::GroupId(0),
         },
         QuotaEventKind::LicenceAssigned {
             subscription: "acme".into(),
-            licence: 1,
+            licence: keyledger::quota::LicenceId(1),
             login: "ann".into(),
             kind: LicenceType::Desktop,
             quota_gb: 20,

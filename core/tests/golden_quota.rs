@@ -4,7 +4,9 @@
 //! every later version must keep reading them and find the same facts in them.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use keyledger::quota::{LicenceType, Limits, QuotaBook, QuotaCommand, QuotaEvent, SaleModel};
+use keyledger::quota::{
+    GroupId, LicenceId, LicenceType, Limits, QuotaBook, QuotaCommand, QuotaEvent, SaleModel,
+};
 
 const STATE: &str = "tests/fixtures/quota-state-v1.json";
 const EVENTS: &str = "tests/fixtures/quota-events-v1.json";
@@ -24,14 +26,13 @@ fn scenario() -> (QuotaBook, Vec<QuotaEvent>) {
     let mut run = |b: &mut QuotaBook, c: QuotaCommand, d: i64| {
         log.extend(b.execute(c, t0() + Duration::hours(d)).unwrap());
     };
-    let s = |x: &str| x.to_string();
     run(
         &mut b,
         QuotaCommand::CreateSubscription {
-            subscription: s("acme"),
-            company: s("ACME Ltd"),
-            admin_name: s("Ann"),
-            email: s("Ann@Acme.test"),
+            subscription: "acme".into(),
+            company: "ACME Ltd".into(),
+            admin_name: "Ann".into(),
+            email: "Ann@Acme.test".into(),
             model: SaleModel::Direct,
             limits: Limits::seats_and_gb(10, 100, 2, 50).with_sync(5),
         },
@@ -40,20 +41,20 @@ fn scenario() -> (QuotaBook, Vec<QuotaEvent>) {
     run(
         &mut b,
         QuotaCommand::RegisterReseller {
-            reseller: s("r1"),
-            name: s("Resells Inc"),
-            email: s("sales@resells.test"),
+            reseller: "r1".into(),
+            name: "Resells Inc".into(),
+            email: "sales@resells.test".into(),
         },
         1,
     );
     run(
         &mut b,
         QuotaCommand::CreateSubscription {
-            subscription: s("bolt"),
-            company: s("Bolt GmbH"),
-            admin_name: s("Bo"),
-            email: s("bo@bolt.test"),
-            model: SaleModel::Reseller(s("r1")),
+            subscription: "bolt".into(),
+            company: "Bolt GmbH".into(),
+            admin_name: "Bo".into(),
+            email: "bo@bolt.test".into(),
+            model: SaleModel::Reseller("r1".into()),
             limits: Limits::seed_plan(),
         },
         2,
@@ -61,10 +62,10 @@ fn scenario() -> (QuotaBook, Vec<QuotaEvent>) {
     run(
         &mut b,
         QuotaCommand::CreateSubscription {
-            subscription: s("held"),
-            company: s("Held Co"),
-            admin_name: s("Ann again"),
-            email: s("ann@acme.test"),
+            subscription: "held".into(),
+            company: "Held Co".into(),
+            admin_name: "Ann again".into(),
+            email: "ann@acme.test".into(),
             model: SaleModel::Direct,
             limits: Limits::unlimited(0),
         },
@@ -73,18 +74,18 @@ fn scenario() -> (QuotaBook, Vec<QuotaEvent>) {
     run(
         &mut b,
         QuotaCommand::CreateGroup {
-            subscription: s("acme"),
-            name: s("Sales"),
+            subscription: "acme".into(),
+            name: "Sales".into(),
         },
         4,
     );
     run(
         &mut b,
         QuotaCommand::CreateUser {
-            subscription: s("acme"),
-            login: s("ann"),
-            display_name: s("Ann A."),
-            group: Some(1),
+            subscription: "acme".into(),
+            login: "ann".into(),
+            display_name: "Ann A.".into(),
+            group: Some(GroupId(1)),
             licence: Some((LicenceType::Desktop, 20)),
         },
         5,
@@ -92,9 +93,9 @@ fn scenario() -> (QuotaBook, Vec<QuotaEvent>) {
     run(
         &mut b,
         QuotaCommand::CreateUser {
-            subscription: s("acme"),
-            login: s("srv"),
-            display_name: s("File server"),
+            subscription: "acme".into(),
+            login: "srv".into(),
+            display_name: "File server".into(),
             group: None,
             licence: None,
         },
@@ -103,8 +104,8 @@ fn scenario() -> (QuotaBook, Vec<QuotaEvent>) {
     run(
         &mut b,
         QuotaCommand::AssignLicence {
-            subscription: s("acme"),
-            login: s("srv"),
+            subscription: "acme".into(),
+            login: "srv".into(),
             kind: LicenceType::Server,
             quota_gb: 40,
         },
@@ -113,8 +114,8 @@ fn scenario() -> (QuotaBook, Vec<QuotaEvent>) {
     run(
         &mut b,
         QuotaCommand::RecordUsage {
-            subscription: s("acme"),
-            licence: 1,
+            subscription: "acme".into(),
+            licence: LicenceId(1),
             used_gb: 12,
         },
         8,
@@ -122,8 +123,8 @@ fn scenario() -> (QuotaBook, Vec<QuotaEvent>) {
     run(
         &mut b,
         QuotaCommand::RecordActivation {
-            subscription: s("acme"),
-            licence: 2,
+            subscription: "acme".into(),
+            licence: LicenceId(2),
             activated: true,
         },
         9,
@@ -131,7 +132,7 @@ fn scenario() -> (QuotaBook, Vec<QuotaEvent>) {
     run(
         &mut b,
         QuotaCommand::SetSubscriptionSync {
-            subscription: s("acme"),
+            subscription: "acme".into(),
             enabled: true,
         },
         10,
@@ -139,8 +140,8 @@ fn scenario() -> (QuotaBook, Vec<QuotaEvent>) {
     run(
         &mut b,
         QuotaCommand::SetUserSync {
-            subscription: s("acme"),
-            login: s("ann"),
+            subscription: "acme".into(),
+            login: "ann".into(),
             enabled: true,
         },
         11,
@@ -148,8 +149,8 @@ fn scenario() -> (QuotaBook, Vec<QuotaEvent>) {
     run(
         &mut b,
         QuotaCommand::ChangeQuota {
-            subscription: s("acme"),
-            licence: 1,
+            subscription: "acme".into(),
+            licence: LicenceId(1),
             quota_gb: 30,
         },
         12,
@@ -157,17 +158,17 @@ fn scenario() -> (QuotaBook, Vec<QuotaEvent>) {
     run(
         &mut b,
         QuotaCommand::SuspendUser {
-            subscription: s("acme"),
-            login: s("srv"),
+            subscription: "acme".into(),
+            login: "srv".into(),
         },
         13,
     );
     run(
         &mut b,
         QuotaCommand::CreateUser {
-            subscription: s("bolt"),
-            login: s("kim"),
-            display_name: s("Kim"),
+            subscription: "bolt".into(),
+            login: "kim".into(),
+            display_name: "Kim".into(),
             group: None,
             licence: Some((LicenceType::Desktop, 5)),
         },
@@ -175,7 +176,9 @@ fn scenario() -> (QuotaBook, Vec<QuotaEvent>) {
     );
     run(
         &mut b,
-        QuotaCommand::CancelReseller { reseller: s("r1") },
+        QuotaCommand::CancelReseller {
+            reseller: "r1".into(),
+        },
         15,
     );
     (b, log)
@@ -188,10 +191,10 @@ fn check_facts(book: &QuotaBook) {
     assert_eq!(acme.users.len(), 2);
     assert!(acme.users["srv"].suspended);
     assert!(acme.users["ann"].sync);
-    assert_eq!(acme.users["ann"].group, 1);
-    assert_eq!(acme.licences[&1].quota_gb, 30);
-    assert_eq!(acme.licences[&1].used_gb, 12);
-    assert!(acme.licences[&2].activated);
+    assert_eq!(acme.users["ann"].group, GroupId(1));
+    assert_eq!(acme.licences[&LicenceId(1)].quota_gb, 30);
+    assert_eq!(acme.licences[&LicenceId(1)].used_gb, 12);
+    assert!(acme.licences[&LicenceId(2)].activated);
     assert_eq!(acme.counters.desktop.assigned_gb, 30);
     assert_eq!(acme.counters.server.assigned_gb, 40);
     assert!(book.subscription("bolt").unwrap().stopped.is_some());

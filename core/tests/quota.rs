@@ -9,8 +9,9 @@ fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap()
 }
 
-fn s(x: &str) -> String {
-    x.to_string()
+/// Text (or a text id: a subscription, a login, a reseller) from a literal.
+fn s<T: From<String>>(x: &str) -> T {
+    T::from(x.to_string())
 }
 
 fn create_sub(
@@ -153,7 +154,7 @@ fn quota_edits_stay_within_pool_and_above_usage() {
         &mut book,
         QuotaCommand::RecordUsage {
             subscription: s("s"),
-            licence: 1,
+            licence: LicenceId(1),
             used_gb: 25,
         },
     )
@@ -163,7 +164,7 @@ fn quota_edits_stay_within_pool_and_above_usage() {
         &mut book,
         QuotaCommand::ChangeQuota {
             subscription: s("s"),
-            licence: 1,
+            licence: LicenceId(1),
             quota_gb: 50,
         },
     )
@@ -172,7 +173,7 @@ fn quota_edits_stay_within_pool_and_above_usage() {
         &mut book,
         QuotaCommand::ChangeQuota {
             subscription: s("s"),
-            licence: 1,
+            licence: LicenceId(1),
             quota_gb: 51,
         },
     )
@@ -192,7 +193,7 @@ fn quota_edits_stay_within_pool_and_above_usage() {
         &mut book,
         QuotaCommand::ChangeQuota {
             subscription: s("s"),
-            licence: 1,
+            licence: LicenceId(1),
             quota_gb: 24,
         },
     )
@@ -201,7 +202,7 @@ fn quota_edits_stay_within_pool_and_above_usage() {
         err,
         QuotaError::QuotaBelowUsage {
             subscription: s("s"),
-            licence: 1,
+            licence: LicenceId(1),
             quota_gb: 24,
             used_gb: 25
         }
@@ -210,7 +211,7 @@ fn quota_edits_stay_within_pool_and_above_usage() {
         &mut book,
         QuotaCommand::ChangeQuota {
             subscription: s("s"),
-            licence: 1,
+            licence: LicenceId(1),
             quota_gb: 25,
         },
     )
@@ -219,7 +220,7 @@ fn quota_edits_stay_within_pool_and_above_usage() {
         &mut book,
         QuotaCommand::RecordUsage {
             subscription: s("s"),
-            licence: 1,
+            licence: LicenceId(1),
             used_gb: 26,
         },
     )
@@ -228,7 +229,7 @@ fn quota_edits_stay_within_pool_and_above_usage() {
         err,
         QuotaError::UsageAboveQuota {
             subscription: s("s"),
-            licence: 1,
+            licence: LicenceId(1),
             used_gb: 26,
             quota_gb: 25
         }
@@ -237,7 +238,7 @@ fn quota_edits_stay_within_pool_and_above_usage() {
         &mut book,
         QuotaCommand::RecordActivation {
             subscription: s("s"),
-            licence: 2,
+            licence: LicenceId(2),
             activated: true,
         },
     )
@@ -259,7 +260,7 @@ fn quota_edits_stay_within_pool_and_above_usage() {
         &mut book,
         QuotaCommand::RemoveLicence {
             subscription: s("s"),
-            licence: 2,
+            licence: LicenceId(2),
         },
     )
     .unwrap();
@@ -317,12 +318,12 @@ fn suspended_users_cannot_be_removed_or_managed_and_removal_frees_licences() {
         },
         QuotaCommand::ChangeQuota {
             subscription: s("s"),
-            licence: 1,
+            licence: LicenceId(1),
             quota_gb: 11,
         },
         QuotaCommand::RemoveLicence {
             subscription: s("s"),
-            licence: 1,
+            licence: LicenceId(1),
         },
         QuotaCommand::MoveUser {
             subscription: s("s"),
@@ -338,7 +339,7 @@ fn suspended_users_cannot_be_removed_or_managed_and_removal_frees_licences() {
     book.execute(
         QuotaCommand::RecordUsage {
             subscription: s("s"),
-            licence: 1,
+            licence: LicenceId(1),
             used_gb: 3,
         },
         now(),
@@ -605,7 +606,7 @@ fn groups_direct_sale_only_and_non_empty_groups_are_not_deleted() {
         QuotaCommand::MoveUser {
             subscription: s("s"),
             login: s("u1"),
-            group: 99,
+            group: GroupId(99),
         },
     )
     .unwrap_err();
@@ -613,7 +614,7 @@ fn groups_direct_sale_only_and_non_empty_groups_are_not_deleted() {
         err,
         QuotaError::UnknownGroup {
             subscription: s("s"),
-            group: 99
+            group: GroupId(99)
         }
     );
     ex(
@@ -869,7 +870,7 @@ fn reseller_view_matches_the_seed_and_cancellation_stops_customers() {
     book.execute(
         QuotaCommand::RecordUsage {
             subscription: s("c1"),
-            licence: 1,
+            licence: LicenceId(1),
             used_gb: 12,
         },
         now(),
@@ -950,14 +951,14 @@ fn unknown_ids_and_bad_text_are_typed_errors() {
         (
             QuotaCommand::RemoveLicence {
                 subscription: s("s"),
-                licence: 7,
+                licence: LicenceId(7),
             },
             "quota.unknown_licence",
         ),
         (
             QuotaCommand::DeleteGroup {
                 subscription: s("s"),
-                group: 3,
+                group: GroupId(3),
             },
             "quota.unknown_group",
         ),
@@ -990,7 +991,7 @@ fn unknown_ids_and_bad_text_are_typed_errors() {
         (
             QuotaCommand::CreateUser {
                 subscription: s("s"),
-                login: "x".repeat(257),
+                login: "x".repeat(257).into(),
                 display_name: s("x"),
                 group: None,
                 licence: None,
@@ -1172,11 +1173,12 @@ const SUBS: [&str; 3] = ["d", "c", "h"];
 const LOGINS: [&str; 4] = ["a", "b", "c", "d"];
 
 /// Mostly the working direct subscription, sometimes the reseller customer, rarely the held one.
-fn sub_id() -> impl Strategy<Value = String> {
-    prop_oneof![6 => Just(SUBS[0]), 3 => Just(SUBS[1]), 1 => Just(SUBS[2])].prop_map(String::from)
+fn sub_id() -> impl Strategy<Value = SubscriptionId> {
+    prop_oneof![6 => Just(SUBS[0]), 3 => Just(SUBS[1]), 1 => Just(SUBS[2])]
+        .prop_map(SubscriptionId::from)
 }
-fn login() -> impl Strategy<Value = String> {
-    prop::sample::select(&LOGINS[..]).prop_map(String::from)
+fn login() -> impl Strategy<Value = Login> {
+    prop::sample::select(&LOGINS[..]).prop_map(Login::from)
 }
 fn kind() -> impl Strategy<Value = LicenceType> {
     prop_oneof![Just(LicenceType::Desktop), Just(LicenceType::Server)]
@@ -1206,23 +1208,23 @@ fn limits() -> impl Strategy<Value = Limits> {
 fn command() -> impl Strategy<Value = QuotaCommand> {
     use QuotaCommand as C;
     prop_oneof![
-        3 => (sub_id(), login(), prop::option::of(0u32..3), prop::option::of((kind(), 0u64..60)))
-            .prop_map(|(subscription, login, group, licence)| C::CreateUser { subscription, display_name: login.to_uppercase(), login, group, licence }),
+        3 => (sub_id(), login(), prop::option::of((0u32..3).prop_map(GroupId)), prop::option::of((kind(), 0u64..60)))
+            .prop_map(|(subscription, login, group, licence)| C::CreateUser { subscription, display_name: login.as_str().to_uppercase(), login, group, licence }),
         4 => (sub_id(), login(), kind(), 0u64..60).prop_map(|(subscription, login, kind, quota_gb)| C::AssignLicence { subscription, login, kind, quota_gb }),
-        4 => (sub_id(), 0u64..10, 0u64..80).prop_map(|(subscription, licence, quota_gb)| C::ChangeQuota { subscription, licence, quota_gb }),
-        2 => (sub_id(), 0u64..10).prop_map(|(subscription, licence)| C::RemoveLicence { subscription, licence }),
-        4 => (sub_id(), 0u64..10, 0u64..80).prop_map(|(subscription, licence, used_gb)| C::RecordUsage { subscription, licence, used_gb }),
-        1 => (sub_id(), 0u64..10, any::<bool>()).prop_map(|(subscription, licence, activated)| C::RecordActivation { subscription, licence, activated }),
+        4 => (sub_id(), (0u64..10).prop_map(LicenceId), 0u64..80).prop_map(|(subscription, licence, quota_gb)| C::ChangeQuota { subscription, licence, quota_gb }),
+        2 => (sub_id(), (0u64..10).prop_map(LicenceId)).prop_map(|(subscription, licence)| C::RemoveLicence { subscription, licence }),
+        4 => (sub_id(), (0u64..10).prop_map(LicenceId), 0u64..80).prop_map(|(subscription, licence, used_gb)| C::RecordUsage { subscription, licence, used_gb }),
+        1 => (sub_id(), (0u64..10).prop_map(LicenceId), any::<bool>()).prop_map(|(subscription, licence, activated)| C::RecordActivation { subscription, licence, activated }),
         1 => (sub_id(), login()).prop_map(|(subscription, login)| C::SuspendUser { subscription, login }),
         1 => (sub_id(), login()).prop_map(|(subscription, login)| C::ActivateUser { subscription, login }),
         1 => (sub_id(), login()).prop_map(|(subscription, login)| C::RemoveUser { subscription, login }),
         1 => (sub_id(), login(), any::<bool>()).prop_map(|(subscription, login, enabled)| C::SetUserSync { subscription, login, enabled }),
         1 => (sub_id(), any::<bool>()).prop_map(|(subscription, enabled)| C::SetSubscriptionSync { subscription, enabled }),
         1 => (sub_id(), any::<bool>()).prop_map(|(subscription, visible)| C::SetGroupsTab { subscription, visible }),
-        1 => (sub_id(), login(), 0u32..3).prop_map(|(subscription, login, group)| C::MoveUser { subscription, login, group }),
+        1 => (sub_id(), login(), (0u32..3).prop_map(GroupId)).prop_map(|(subscription, login, group)| C::MoveUser { subscription, login, group }),
         1 => (sub_id(), prop::sample::select(vec!["G1", "G2", "default"])).prop_map(|(subscription, n)| C::CreateGroup { subscription, name: n.to_string() }),
-        1 => (sub_id(), 0u32..3, prop::sample::select(vec!["G1", "G3"])).prop_map(|(subscription, group, n)| C::RenameGroup { subscription, group, name: n.to_string() }),
-        1 => (sub_id(), 0u32..3).prop_map(|(subscription, group)| C::DeleteGroup { subscription, group }),
+        1 => (sub_id(), (0u32..3).prop_map(GroupId), prop::sample::select(vec!["G1", "G3"])).prop_map(|(subscription, group, n)| C::RenameGroup { subscription, group, name: n.to_string() }),
+        1 => (sub_id(), (0u32..3).prop_map(GroupId)).prop_map(|(subscription, group)| C::DeleteGroup { subscription, group }),
         2 => (sub_id(), limits()).prop_map(|(subscription, limits)| C::ChangeLimits { subscription, limits }),
         1 => (sub_id(), prop::sample::select(vec!["d@x.test", "h@x.test", "new@x.test", "r@x.test"]))
             .prop_map(|(subscription, email)| C::AssignAdmin { subscription, admin_name: s("Admin"), email: email.to_string() }),
@@ -1316,7 +1318,7 @@ fn check_invariants(book: &QuotaBook) -> Result<(), TestCaseError> {
         if let Some(a) = &sub.admin {
             prop_assert_eq!(
                 book.email_holder(&a.email),
-                Some(&EmailHolder::Subscription(id.to_string()))
+                Some(&EmailHolder::Subscription(id.into()))
             );
         }
     }
@@ -1423,19 +1425,19 @@ fn foreign_events_that_do_not_fit_are_refused_and_change_nothing() {
             subscription: s("nope"),
             login: s("x"),
             display_name: s("X"),
-            group: 0,
+            group: GroupId(0),
         },
         QuotaEventKind::UserCreated {
             subscription: s("d"),
             login: s("a"),
             display_name: s("A"),
-            group: 0,
+            group: GroupId(0),
         },
         QuotaEventKind::UserCreated {
             subscription: s("d"),
             login: s("z"),
             display_name: s("Z"),
-            group: 9,
+            group: GroupId(9),
         },
         QuotaEventKind::UserSuspended {
             subscription: s("d"),
@@ -1443,31 +1445,31 @@ fn foreign_events_that_do_not_fit_are_refused_and_change_nothing() {
         },
         QuotaEventKind::QuotaChanged {
             subscription: s("d"),
-            licence: 99,
+            licence: LicenceId(99),
             quota_gb: 1,
         },
         QuotaEventKind::LicenceAssigned {
             subscription: s("d"),
-            licence: 1,
+            licence: LicenceId(1),
             login: s("a"),
             kind: LicenceType::Desktop,
             quota_gb: 1,
         },
         QuotaEventKind::LicenceAssigned {
             subscription: s("d"),
-            licence: 7,
+            licence: LicenceId(7),
             login: s("ghost"),
             kind: LicenceType::Desktop,
             quota_gb: 1,
         },
         QuotaEventKind::GroupCreated {
             subscription: s("d"),
-            group: 0,
+            group: GroupId(0),
             name: s("G"),
         },
         QuotaEventKind::GroupDeleted {
             subscription: s("d"),
-            group: 0,
+            group: GroupId(0),
         },
         QuotaEventKind::ResellerCancelled {
             reseller: s("ghost"),
@@ -1517,13 +1519,47 @@ fn foreign_events_that_do_not_fit_are_refused_and_change_nothing() {
         subscription: s("d"),
         login: s("z"),
         display_name: s("Z"),
-        group: 0,
+        group: GroupId(0),
     });
     assert_eq!(book.apply(&fits), Ok(Applied::New));
     assert_eq!(
         QuotaBook::replay(&[log, vec![fits]].concat()).unwrap(),
         book
     );
+    // A group that still has users cannot be deleted from outside either (the book would not
+    // read back: its users would be in a group that does not exist).
+    for kind in [
+        QuotaEventKind::GroupCreated {
+            subscription: s("d"),
+            group: GroupId(1),
+            name: s("G"),
+        },
+        QuotaEventKind::UserMoved {
+            subscription: s("d"),
+            login: s("a"),
+            group: GroupId(1),
+        },
+    ] {
+        let e = QuotaEvent {
+            id: book.next_event_id(),
+            at,
+            kind,
+        };
+        assert_eq!(book.apply(&e), Ok(Applied::New));
+    }
+    let text = book.to_json().unwrap();
+    let delete = QuotaEvent {
+        id: book.next_event_id(),
+        at,
+        kind: QuotaEventKind::GroupDeleted {
+            subscription: s("d"),
+            group: GroupId(1),
+        },
+    };
+    let err = book.apply(&delete).unwrap_err();
+    assert_eq!(err.code(), "quota.invalid_event", "{err}");
+    assert_eq!(book.to_json().unwrap(), text);
+    assert_eq!(QuotaBook::from_json(&text).unwrap(), book);
 }
 
 #[test]
@@ -1567,5 +1603,119 @@ fn from_json_refuses_a_book_whose_references_do_not_hold() {
         edit(&mut broken["data"]);
         let err = QuotaBook::from_json(&broken.to_string()).unwrap_err();
         assert_eq!(err.code(), "format.corrupt", "{what}: {err}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Foreign events, at random: what names a missing subscription, user or licence is refused and
+// changes nothing; what is taken leaves a book that holds together (it reads back).
+
+const FOREIGN_SUBS: [&str; 4] = ["d", "c", "h", "x"];
+const FOREIGN_LOGINS: [&str; 4] = ["a", "b", "c", "z"];
+
+/// Mostly the direct subscription (so that events build on each other), sometimes the others or
+/// one that does not exist.
+fn foreign_sub() -> impl Strategy<Value = SubscriptionId> {
+    prop_oneof![5 => Just(FOREIGN_SUBS[0]), 1 => Just(FOREIGN_SUBS[1]), 1 => Just(FOREIGN_SUBS[2]), 1 => Just(FOREIGN_SUBS[3])]
+        .prop_map(SubscriptionId::from)
+}
+fn foreign_login() -> impl Strategy<Value = Login> {
+    prop::sample::select(&FOREIGN_LOGINS[..]).prop_map(Login::from)
+}
+fn foreign_licence() -> impl Strategy<Value = LicenceId> {
+    (0u64..8).prop_map(LicenceId)
+}
+fn foreign_group() -> impl Strategy<Value = GroupId> {
+    (0u32..2).prop_map(GroupId)
+}
+
+fn foreign_kind() -> impl Strategy<Value = QuotaEventKind> {
+    use QuotaEventKind as E;
+    prop_oneof![
+        1 => (foreign_sub(), foreign_login(), foreign_group()).prop_map(|(subscription, login, group)| E::UserCreated { subscription, display_name: s("U"), login, group }),
+        1 => (foreign_sub(), foreign_login()).prop_map(|(subscription, login)| E::UserSuspended { subscription, login }),
+        1 => (foreign_sub(), foreign_login()).prop_map(|(subscription, login)| E::UserActivated { subscription, login }),
+        1 => (foreign_sub(), foreign_login()).prop_map(|(subscription, login)| E::UserRemoved { subscription, login }),
+        1 => (foreign_sub(), foreign_login(), any::<bool>()).prop_map(|(subscription, login, enabled)| E::UserSyncSet { subscription, login, enabled }),
+        3 => (foreign_sub(), foreign_login(), foreign_group()).prop_map(|(subscription, login, group)| E::UserMoved { subscription, login, group }),
+        1 => (foreign_sub(), foreign_licence(), foreign_login(), kind(), 0u64..30).prop_map(|(subscription, licence, login, kind, quota_gb)| E::LicenceAssigned { subscription, licence, login, kind, quota_gb }),
+        1 => (foreign_sub(), foreign_licence(), 0u64..30).prop_map(|(subscription, licence, quota_gb)| E::QuotaChanged { subscription, licence, quota_gb }),
+        1 => (foreign_sub(), foreign_licence()).prop_map(|(subscription, licence)| E::LicenceRemoved { subscription, licence }),
+        1 => (foreign_sub(), foreign_licence(), 0u64..30).prop_map(|(subscription, licence, used_gb)| E::UsageRecorded { subscription, licence, used_gb }),
+        1 => (foreign_sub(), foreign_licence(), any::<bool>()).prop_map(|(subscription, licence, activated)| E::ActivationRecorded { subscription, licence, activated }),
+        3 => (foreign_sub(), foreign_group()).prop_map(|(subscription, group)| E::GroupCreated { subscription, group, name: s("G") }),
+        1 => (foreign_sub(), foreign_group()).prop_map(|(subscription, group)| E::GroupRenamed { subscription, group, name: s("H") }),
+        3 => (foreign_sub(), foreign_group()).prop_map(|(subscription, group)| E::GroupDeleted { subscription, group }),
+        1 => (foreign_sub(), any::<bool>()).prop_map(|(subscription, enabled)| E::SubscriptionSyncSet { subscription, enabled }),
+        1 => (foreign_sub(), prop::sample::select(vec!["d@x.test", "c@x.test", "r@x.test", "new@x.test"])).prop_map(|(subscription, email)| E::AdminAssigned { subscription, admin: Admin { name: s("A"), email: s(email) } }),
+        1 => (prop::sample::select(vec!["r", "q"]), prop::sample::select(vec!["r@x.test", "q@x.test"])).prop_map(|(reseller, email)| E::ResellerRegistered { reseller: s(reseller), name: s("Q"), email: s(email) }),
+        1 => prop::sample::select(vec!["r", "q"]).prop_map(|reseller| E::ResellerCancelled { reseller: s(reseller) }),
+    ]
+}
+
+/// What a foreign event names that must exist before it: its subscription, its user (except
+/// for the event that creates the user) and its licence (except for the one that assigns it).
+fn names_something_missing(book: &QuotaBook, kind: &QuotaEventKind) -> Option<String> {
+    use QuotaEventKind as E;
+    let sub = kind.subscription().or(match kind {
+        E::AdminAssigned { subscription, .. } => Some(subscription),
+        _ => None,
+    })?;
+    let Some(s) = book.subscription(sub.as_str()) else {
+        return Some(format!("subscription {sub}"));
+    };
+    let login = match kind {
+        E::UserSuspended { login, .. }
+        | E::UserActivated { login, .. }
+        | E::UserRemoved { login, .. }
+        | E::UserSyncSet { login, .. }
+        | E::UserMoved { login, .. }
+        | E::LicenceAssigned { login, .. } => Some(login),
+        _ => None,
+    };
+    if let Some(login) = login.filter(|l| !s.users.contains_key(*l)) {
+        return Some(format!("user {login}"));
+    }
+    let licence = match kind {
+        E::QuotaChanged { licence, .. }
+        | E::LicenceRemoved { licence, .. }
+        | E::UsageRecorded { licence, .. }
+        | E::ActivationRecorded { licence, .. } => Some(licence),
+        _ => None,
+    };
+    licence
+        .filter(|l| !s.licences.contains_key(*l))
+        .map(|l| format!("licence {l}"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn foreign_events_fit_or_are_refused_and_change_nothing(kinds in prop::collection::vec(foreign_kind(), 1..24)) {
+        let (mut book, mut log) = start();
+        for kind in kinds {
+            let e = QuotaEvent { id: book.next_event_id(), at: now(), kind };
+            let missing = names_something_missing(&book, &e.kind);
+            let before = book.to_json().unwrap();
+            match book.apply(&e) {
+                Ok(applied) => {
+                    prop_assert_eq!(applied, Applied::New);
+                    prop_assert!(missing.is_none(), "{:?} names a missing {:?} but was taken", e.kind, missing);
+                    log.push(e);
+                    // A book that took the event still holds together: it reads back.
+                    let text = book.to_json().unwrap();
+                    let back = QuotaBook::from_json(&text);
+                    prop_assert!(back.is_ok(), "after {:?}: {:?}", log.last(), back.err());
+                    prop_assert_eq!(&back.unwrap(), &book);
+                }
+                Err(err) => {
+                    prop_assert_eq!(err.code(), "quota.invalid_event", "{:?}: {}", e.kind, err);
+                    prop_assert_eq!(book.to_json().unwrap(), before, "refused {:?} changed the book", e.kind);
+                }
+            }
+        }
+        // The log of what was taken replays to the same book.
+        prop_assert_eq!(&QuotaBook::replay(&log).unwrap(), &book);
     }
 }

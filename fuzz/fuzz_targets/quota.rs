@@ -1,6 +1,8 @@
 //! Fuzzes the quota book: random command sequences must never panic, a failed command must leave
 //! the book unchanged, no counter may exceed its limit, refresh never finds drift, and replaying the
-//! events gives the same book. Raw input is also fed to `QuotaBook::from_json`.
+//! events gives the same book. Raw input is also fed to `QuotaBook::from_json`, and, read as a
+//! list of events, applied to the set-up book: an event refused changes nothing, and a book that
+//! took foreign events still holds together (it reads back).
 //!
 //! Run with `cargo fuzz run quota` (nightly).
 #![no_main]
@@ -13,8 +15,9 @@ use libfuzzer_sys::fuzz_target;
 const SUBS: [&str; 3] = ["d", "c", "h"];
 const LOGINS: [&str; 4] = ["a", "b", "", "d"];
 
-fn pick<'a>(u: &mut Unstructured, xs: &[&'a str]) -> ArbResult<String> {
-    Ok(u.choose(xs)?.to_string())
+/// One of the texts, as text or as a text id (a subscription, a login, a reseller).
+fn pick<T: From<String>>(u: &mut Unstructured, xs: &[&str]) -> ArbResult<T> {
+    Ok(T::from(u.choose(xs)?.to_string()))
 }
 
 fn limit(u: &mut Unstructured) -> ArbResult<Option<u64>> {
@@ -36,15 +39,15 @@ fn big(u: &mut Unstructured) -> ArbResult<u64> {
 
 fn command(u: &mut Unstructured) -> ArbResult<QuotaCommand> {
     use QuotaCommand as C;
-    let sub = pick(u, &SUBS)?;
-    let login = pick(u, &LOGINS)?;
+    let sub: SubscriptionId = pick(u, &SUBS)?;
+    let login: Login = pick(u, &LOGINS)?;
     let kind = if u.arbitrary()? {
         LicenceType::Desktop
     } else {
         LicenceType::Server
     };
-    let licence = u.int_in_range(0..=10)?;
-    let group = u.int_in_range(0..=3)?;
+    let licence = LicenceId(u.int_in_range(0..=10)?);
+    let group = GroupId(u.int_in_range(0..=3)?);
     Ok(match u.int_in_range(0..=19)? {
         0 => C::CreateUser {
             subscription: sub,
@@ -207,13 +210,41 @@ fn check(book: &QuotaBook) {
     }
 }
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(text) = std::str::from_utf8(data) {
-        let _ = QuotaBook::from_json(text);
+/// Foreign events (from the raw input) applied to the set-up book.
+fn foreign(text: &str, now: chrono::DateTime<Utc>) {
+    // An event log as stored (`keyledger.quota_events`, as in the golden fixtures).
+    let Ok(events) =
+        keyledger::format::from_json::<Vec<QuotaEvent>>("keyledger.quota_events", text)
+    else {
+        return;
+    };
+    let mut book = QuotaBook::new();
+    setup(&mut book, &mut Vec::new(), now);
+    for e in &events {
+        let before = book.to_json().expect("writes");
+        if book.apply(e).is_err() {
+            assert_eq!(
+                book.to_json().expect("writes"),
+                before,
+                "a refused event changed the book"
+            );
+        }
     }
+    let text = book.to_json().expect("writes");
+    assert_eq!(
+        QuotaBook::from_json(&text).expect("a book of accepted events reads back"),
+        book
+    );
+}
+
+fuzz_target!(|data: &[u8]| {
     let Some(now) = Utc.timestamp_opt(1_790_000_000, 0).single() else {
         return;
     };
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = QuotaBook::from_json(text);
+        foreign(text, now);
+    }
     let mut u = Unstructured::new(data);
     let mut book = QuotaBook::new();
     let mut log = Vec::new();

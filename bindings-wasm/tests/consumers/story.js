@@ -72,14 +72,14 @@ export function run() {
   // Quota: the second user over the desktop GB limit is refused with the numbers.
   const book = new kl.QuotaBook();
   book.execute({
-    command: 'create_subscription', subscription: 's', company: 'ACME', admin_name: 'Ann', email: 'ann@acme.test',
+    type: 'create_subscription', subscription: 's', company: 'ACME', admin_name: 'Ann', email: 'ann@acme.test',
     model: { kind: 'direct' },
     limits: { desktop_licences: 2, server_licences: 1, desktop_gb: 100, server_gb: 50, sync_available: false, sync_default_quota_gb: 0 },
   }, T0);
-  book.execute({ command: 'create_user', subscription: 's', login: 'a@x', display_name: 'A', group: null, licence: ['desktop', 60] }, T0);
+  book.execute({ type: 'create_user', subscription: 's', login: 'a@x', display_name: 'A', group: null, licence: ['desktop', 60] }, T0);
   const before = book.toJson();
   const refused = throwsCoded(
-    () => book.execute({ command: 'create_user', subscription: 's', login: 'b@x', display_name: 'B', group: null, licence: ['desktop', 50] }, T0),
+    () => book.execute({ type: 'create_user', subscription: 's', login: 'b@x', display_name: 'B', group: null, licence: ['desktop', 50] }, T0),
     'quota.limit_exceeded', {}, 'quota refusal',
   );
   eq(book.toJson(), before, 'a refusal changes nothing');

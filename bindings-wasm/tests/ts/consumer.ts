@@ -112,12 +112,12 @@ const perGroup: number[] = kl.bulkAnyDayCounts(columns, { groups: 1, month: '202
 // quota
 const book = new kl.QuotaBook();
 const create: QuotaCommand = {
-  command: 'create_subscription', subscription: 's', company: 'ACME', admin_name: 'Ann', email: 'ann@acme.test',
+  type: 'create_subscription', subscription: 's', company: 'ACME', admin_name: 'Ann', email: 'ann@acme.test',
   model: { kind: 'direct' },
   limits: { desktop_licences: 2, server_licences: 1, desktop_gb: 100, server_gb: 50, sync_available: false, sync_default_quota_gb: 0 },
 };
 const quotaEvents: QuotaEvent[] = book.execute(create, now);
-const wouldBe: QuotaEvent[] = book.decide({ command: 'refresh', subscription: 's' }, now);
+const wouldBe: QuotaEvent[] = book.decide({ type: 'refresh', subscription: 's' }, now);
 const quotaApplied: 'new' | 'duplicate' = new kl.QuotaBook().apply(quotaEvents[0]);
 const quotaNext: number = book.nextEventId;
 const subscriptions: string[] = book.subscriptionIds();

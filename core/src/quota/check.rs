@@ -2,32 +2,44 @@
 //! stored documents ([`QuotaBook::from_json`]).
 
 use super::book::QuotaBook;
-use super::{EmailHolder, QuotaEvent, QuotaEventKind, SaleModel, Subscription, DEFAULT_GROUP};
+use super::{
+    EmailHolder, GroupId, LicenceId, Login, QuotaEvent, QuotaEventKind, SaleModel, Subscription,
+    SubscriptionId, DEFAULT_GROUP,
+};
 
-fn sub<'a>(book: &'a QuotaBook, id: &str) -> Result<&'a Subscription, String> {
+fn sub<'a>(book: &'a QuotaBook, id: &SubscriptionId) -> Result<&'a Subscription, String> {
     book.subscriptions
         .get(id)
         .ok_or_else(|| format!("subscription {id:?} does not exist"))
 }
 
-fn user(sub: &Subscription, login: &str) -> Result<(), String> {
+fn user(sub: &Subscription, login: &Login) -> Result<(), String> {
     match sub.users.contains_key(login) {
         true => Ok(()),
-        false => Err(format!("subscription {:?} has no user {login:?}", sub.id)),
+        false => Err(format!(
+            "subscription {:?} has no user {login:?}",
+            sub.id.as_str()
+        )),
     }
 }
 
-fn licence(sub: &Subscription, id: u64) -> Result<(), String> {
+fn licence(sub: &Subscription, id: LicenceId) -> Result<(), String> {
     match sub.licences.contains_key(&id) {
         true => Ok(()),
-        false => Err(format!("subscription {:?} has no licence {id}", sub.id)),
+        false => Err(format!(
+            "subscription {:?} has no licence {id}",
+            sub.id.as_str()
+        )),
     }
 }
 
-fn group(sub: &Subscription, id: u32) -> Result<(), String> {
+fn group(sub: &Subscription, id: GroupId) -> Result<(), String> {
     match sub.group(id) {
         Some(_) => Ok(()),
-        None => Err(format!("subscription {:?} has no group {id}", sub.id)),
+        None => Err(format!(
+            "subscription {:?} has no group {id}",
+            sub.id.as_str()
+        )),
     }
 }
 
@@ -196,7 +208,13 @@ impl QuotaBook {
                 if *g == DEFAULT_GROUP {
                     return Err("the Default group cannot be deleted".into());
                 }
-                group(s, *g)
+                group(s, *g)?;
+                match s.users.values().filter(|u| u.group == *g).count() {
+                    0 => Ok(()),
+                    n => Err(format!(
+                        "group {g} of subscription {subscription:?} still has {n} user(s)"
+                    )),
+                }
             }
         }
     }

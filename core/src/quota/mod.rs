@@ -59,9 +59,97 @@
 //! # Ok::<(), keyledger::quota::QuotaError>(())
 //! ```
 
+/// A caller-chosen text id (stored and written as the bare string, like `org::AccountId` is its
+/// number): `From<&str>`/`From<String>`, shown as the text itself (`Debug` as the quoted text, so
+/// a message naming `{id:?}` reads `"sub-1"`), looked up by `&str`.
+macro_rules! text_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl $name {
+            #[doc = concat!("The id's text.\n\n```\nlet id = keyledger::quota::", stringify!($name), "::from(\"x-1\");\nassert_eq!(id.as_str(), \"x-1\");\nassert_eq!(id.to_string(), \"x-1\");\n```")]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name(s.to_string())
+            }
+        }
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name(s)
+            }
+        }
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+/// A number id given in order by the book (stored and written as the bare number).
+macro_rules! number_id {
+    ($(#[$meta:meta])* $name:ident($int:ty)) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub $int);
+
+        impl $name {
+            #[doc = concat!("The id after this one (saturating at the largest).\n\n```\nuse keyledger::quota::", stringify!($name), ";\nassert_eq!(", stringify!($name), "(1).next(), ", stringify!($name), "(2));\n```")]
+            pub fn next(self) -> Self {
+                $name(self.0.saturating_add(1))
+            }
+        }
+        impl From<$int> for $name {
+            fn from(n: $int) -> Self {
+                $name(n)
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
 mod book;
 mod check;
+mod events;
 mod group;
+mod input;
 mod licence;
 mod partner;
 mod subscription;
@@ -69,14 +157,15 @@ mod user;
 mod views;
 
 pub use crate::log::Applied;
-pub use book::{QuotaBook, QuotaCommand, QuotaEvent, QuotaEventKind, FORMAT_KIND};
+pub use book::{QuotaBook, FORMAT_KIND};
+pub use events::{QuotaCommand, QuotaEvent, QuotaEventKind};
 pub use group::{Group, GroupId, DEFAULT_GROUP};
 pub use licence::{Licence, LicenceId, LicenceType};
-pub use partner::{EmailHolder, Reseller};
+pub use partner::{EmailHolder, Reseller, ResellerId};
 pub use subscription::{
-    Admin, Counters, Limits, SaleModel, StopReason, Subscription, TypeCounters,
+    Admin, Counters, Limits, SaleModel, StopReason, Subscription, SubscriptionId, TypeCounters,
 };
-pub use user::User;
+pub use user::{Login, User};
 pub use views::{AccountView, CustomerLine, Drift, Gauge, RefreshReport, ResellerView, TypeUsage};
 
 use serde::{Deserialize, Serialize};

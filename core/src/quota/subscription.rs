@@ -1,8 +1,26 @@
-//! Subscriptions: resource limits, counters, users, licences and groups.
+//! Subscriptions: resource limits, counters, users, licences and groups; the subscription-wide
+//! rules (decide) and how an event of one subscription changes it (evolve: routed here, applied by
+//! the rules of its noun in `user`, `licence`, `group`).
 
-use super::{Group, GroupId, Licence, LicenceId, LicenceType, Resource, User};
+use super::book::QuotaBook;
+use super::input::{check_email, check_text};
+use super::{
+    EmailHolder, Group, GroupId, Licence, LicenceId, LicenceType, Login, QuotaError,
+    QuotaEventKind, ResellerId, Resource, User, DEFAULT_GROUP,
+};
 use serde::{Deserialize, Serialize, Serializer};
 use std::collections::HashMap;
+
+text_id!(
+    /// A subscription's id, chosen by the caller (the control panel's subscription).
+    ///
+    /// ```
+    /// use keyledger::quota::SubscriptionId;
+    /// let id: SubscriptionId = "sub-1".into();
+    /// assert_eq!(serde_json::to_string(&id).unwrap(), r#""sub-1""#);
+    /// ```
+    SubscriptionId
+);
 
 /// What a subscription bought. A limit of `None` is unlimited.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -175,7 +193,7 @@ pub enum SaleModel {
     /// Bought from the service provider: user groups are available.
     Direct,
     /// Bought from this reseller (by id): no user groups.
-    Reseller(String),
+    Reseller(ResellerId),
 }
 
 /// Why a subscription stopped working.
@@ -185,7 +203,7 @@ pub enum StopReason {
     /// Its reseller cancelled its own subscription. The customer's subscription is not cancelled.
     PartnerCancelled {
         /// The reseller.
-        reseller: String,
+        reseller: ResellerId,
     },
 }
 
@@ -219,7 +237,7 @@ pub struct Admin {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subscription {
     /// Caller-supplied id.
-    pub id: String,
+    pub id: SubscriptionId,
     /// Company name.
     pub company: String,
     /// Direct sale or through a reseller.
@@ -238,7 +256,7 @@ pub struct Subscription {
     pub groups_tab_visible: bool,
     /// Users by login.
     #[serde(serialize_with = "sorted_map")]
-    pub users: HashMap<String, User>,
+    pub users: HashMap<Login, User>,
     /// Groups, the `Default` group first.
     pub groups: Vec<Group>,
     /// The id the next group gets.
@@ -294,6 +312,289 @@ impl Subscription {
         }
         c.suspended_users = self.users.values().filter(|u| u.suspended).count() as u64;
         c
+    }
+}
+
+/// The decisions of the subscription-wide rules.
+impl Subscription {
+    /// Checks that `requested` more fit in a pool.
+    pub(super) fn check_pool(&self, resource: Resource, requested: u64) -> Result<(), QuotaError> {
+        let in_use = self.counters.in_use(resource);
+        let total = in_use
+            .checked_add(requested)
+            .ok_or_else(|| QuotaError::Overflow {
+                subscription: self.id.to_string(),
+                resource,
+                in_use,
+                requested,
+            })?;
+        match self.limits.limit(resource) {
+            Some(limit) if total > limit => Err(QuotaError::LimitExceeded {
+                subscription: self.id.to_string(),
+                resource,
+                requested,
+                in_use,
+                limit,
+                free: limit.saturating_sub(in_use),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// New limits, none below what is assigned, keeping sync while it is enabled.
+    pub(super) fn change_limits(
+        &self,
+        limits: &Limits,
+    ) -> Result<Option<QuotaEventKind>, QuotaError> {
+        for resource in [
+            Resource::DesktopLicences,
+            Resource::ServerLicences,
+            Resource::DesktopGb,
+            Resource::ServerGb,
+        ] {
+            let assigned = self.counters.in_use(resource);
+            if let Some(limit) = limits.limit(resource) {
+                if limit < assigned {
+                    return Err(QuotaError::LimitBelowAssigned {
+                        subscription: self.id.to_string(),
+                        resource,
+                        limit,
+                        assigned,
+                    });
+                }
+            }
+        }
+        if self.sync_enabled && !limits.sync_available {
+            return Err(QuotaError::SyncInUse {
+                subscription: self.id.to_string(),
+            });
+        }
+        Ok(
+            (&self.limits != limits).then(|| QuotaEventKind::LimitsChanged {
+                subscription: self.id.clone(),
+                limits: limits.clone(),
+            }),
+        )
+    }
+
+    /// Switches sync for the whole subscription; on needs a plan with sync.
+    pub(super) fn set_sync(&self, enabled: bool) -> Result<Option<QuotaEventKind>, QuotaError> {
+        if enabled && !self.limits.sync_available {
+            return Err(QuotaError::SyncNotAvailable {
+                subscription: self.id.to_string(),
+            });
+        }
+        Ok(
+            (self.sync_enabled != enabled).then(|| QuotaEventKind::SubscriptionSyncSet {
+                subscription: self.id.clone(),
+                enabled,
+            }),
+        )
+    }
+
+    /// Shows or hides the groups tab (direct sale only).
+    pub(super) fn set_groups_tab(
+        &self,
+        visible: bool,
+    ) -> Result<Option<QuotaEventKind>, QuotaError> {
+        self.direct_only()?;
+        Ok(
+            (self.groups_tab_visible != visible).then(|| QuotaEventKind::GroupsTabSet {
+                subscription: self.id.clone(),
+                visible,
+            }),
+        )
+    }
+
+    /// Recomputes the counters; an event only if the stored ones drifted.
+    pub(super) fn refresh(&self) -> Option<QuotaEventKind> {
+        let after = self.recompute_counters();
+        (after != self.counters).then(|| QuotaEventKind::CountersRecomputed {
+            subscription: self.id.clone(),
+            before: self.counters,
+            after,
+        })
+    }
+}
+
+/// How an event of one subscription changes it.
+impl Subscription {
+    /// Folds in an event about this subscription (routed by [`QuotaEventKind::subscription`]).
+    pub(super) fn evolve(&mut self, kind: &QuotaEventKind) {
+        use QuotaEventKind as E;
+        match kind {
+            E::LimitsChanged { limits, .. } => self.limits = limits.clone(),
+            E::SubscriptionSyncSet { enabled, .. } => self.sync_set(*enabled),
+            E::GroupsTabSet { visible, .. } => self.groups_tab_visible = *visible,
+            E::CountersRecomputed { after, .. } => self.counters = *after,
+            E::UserCreated {
+                login,
+                display_name,
+                group,
+                ..
+            } => self.user_created(login, display_name, *group),
+            E::UserSuspended { login, .. } => self.user_suspended(login, true),
+            E::UserActivated { login, .. } => self.user_suspended(login, false),
+            E::UserRemoved { login, .. } => self.user_removed(login),
+            E::UserSyncSet { login, enabled, .. } => self.user_sync_set(login, *enabled),
+            E::UserMoved { login, group, .. } => self.user_moved(login, *group),
+            E::LicenceAssigned {
+                licence,
+                login,
+                kind,
+                quota_gb,
+                ..
+            } => self.licence_assigned(*licence, login, *kind, *quota_gb),
+            E::QuotaChanged {
+                licence, quota_gb, ..
+            } => self.quota_changed(*licence, *quota_gb),
+            E::LicenceRemoved { licence, .. } => self.licence_removed(*licence),
+            E::UsageRecorded {
+                licence, used_gb, ..
+            } => self.usage_recorded(*licence, *used_gb),
+            E::ActivationRecorded {
+                licence, activated, ..
+            } => self.activation_recorded(*licence, *activated),
+            E::GroupCreated { group, name, .. } => self.group_created(*group, name),
+            E::GroupRenamed { group, name, .. } => self.group_renamed(*group, name),
+            E::GroupDeleted { group, .. } => self.group_deleted(*group),
+            E::SubscriptionCreated { .. }
+            | E::AdminAssigned { .. }
+            | E::ResellerRegistered { .. }
+            | E::ResellerCancelled { .. } => {}
+        }
+    }
+
+    /// Sync switched for the subscription: off turns it off for every user.
+    fn sync_set(&mut self, enabled: bool) {
+        self.sync_enabled = enabled;
+        if !enabled {
+            for u in self.users.values_mut() {
+                u.sync = false;
+            }
+        }
+    }
+}
+
+/// The subscriptions of the book: finding one for a rule, buying one.
+impl QuotaBook {
+    pub(super) fn sub(&self, id: &SubscriptionId) -> Result<&Subscription, QuotaError> {
+        self.subscriptions
+            .get(id)
+            .ok_or_else(|| QuotaError::UnknownSubscription {
+                subscription: id.to_string(),
+            })
+    }
+
+    /// A subscription that exists and is not stopped.
+    pub(super) fn running_sub(&self, id: &SubscriptionId) -> Result<&Subscription, QuotaError> {
+        let sub = self.sub(id)?;
+        if let Some(StopReason::PartnerCancelled { reseller }) = &sub.stopped {
+            return Err(QuotaError::SubscriptionStopped {
+                subscription: id.to_string(),
+                reseller: reseller.to_string(),
+            });
+        }
+        Ok(sub)
+    }
+
+    /// A subscription that exists, is not stopped and is provisioned.
+    pub(super) fn active_sub(&self, id: &SubscriptionId) -> Result<&Subscription, QuotaError> {
+        let sub = self.running_sub(id)?;
+        if sub.admin.is_none() {
+            return Err(QuotaError::SubscriptionHeld {
+                subscription: id.to_string(),
+                email: sub.requested_admin.email.clone(),
+            });
+        }
+        Ok(sub)
+    }
+
+    /// Buys a subscription with a new id, from a reseller that has not cancelled; it is
+    /// provisioned if the admin's email is free, held otherwise.
+    pub(super) fn create_subscription(
+        &self,
+        subscription: &SubscriptionId,
+        company: &str,
+        admin_name: &str,
+        email: &str,
+        model: &SaleModel,
+        limits: &Limits,
+    ) -> Result<QuotaEventKind, QuotaError> {
+        check_text("subscription id", subscription.as_str())?;
+        if self.subscriptions.contains_key(subscription) {
+            return Err(QuotaError::DuplicateSubscription {
+                subscription: subscription.to_string(),
+            });
+        }
+        check_text("company", company)?;
+        check_text("admin name", admin_name)?;
+        let email = check_email(email)?;
+        if let SaleModel::Reseller(r) = model {
+            if self.reseller_or_err(r)?.cancelled {
+                return Err(QuotaError::ResellerCancelled {
+                    reseller: r.to_string(),
+                });
+            }
+        }
+        let provisioned = !self.emails.contains_key(&email);
+        Ok(QuotaEventKind::SubscriptionCreated {
+            subscription: subscription.clone(),
+            company: company.to_string(),
+            model: model.clone(),
+            limits: limits.clone(),
+            requested_admin: Admin {
+                name: admin_name.to_string(),
+                email,
+            },
+            provisioned,
+        })
+    }
+
+    /// A subscription bought: provisioned (its email indexed) or held, listed by its reseller.
+    pub(super) fn subscription_created(
+        &mut self,
+        subscription: &SubscriptionId,
+        company: &str,
+        model: &SaleModel,
+        limits: &Limits,
+        requested_admin: &Admin,
+        provisioned: bool,
+    ) {
+        if provisioned {
+            self.emails.insert(
+                requested_admin.email.clone(),
+                EmailHolder::Subscription(subscription.clone()),
+            );
+        }
+        if let SaleModel::Reseller(r) = model {
+            if let Some(r) = self.resellers.get_mut(r) {
+                r.customers.push(subscription.clone());
+            }
+        }
+        self.subscriptions.insert(
+            subscription.clone(),
+            Subscription {
+                id: subscription.clone(),
+                company: company.to_string(),
+                model: model.clone(),
+                limits: limits.clone(),
+                admin: provisioned.then(|| requested_admin.clone()),
+                requested_admin: requested_admin.clone(),
+                stopped: None,
+                sync_enabled: false,
+                groups_tab_visible: matches!(model, SaleModel::Direct),
+                users: HashMap::new(),
+                groups: vec![Group {
+                    id: DEFAULT_GROUP,
+                    name: super::group::DEFAULT_GROUP_NAME.to_string(),
+                }],
+                next_group: DEFAULT_GROUP.next(),
+                licences: HashMap::new(),
+                next_licence: LicenceId(1),
+                counters: Counters::default(),
+            },
+        );
     }
 }
 

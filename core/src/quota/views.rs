@@ -1,6 +1,9 @@
 //! Read-only views: the account tab, the reseller's customer list, the refresh report.
 
-use super::{Counters, LicenceType, QuotaBook, QuotaError, StopReason, Subscription, TypeCounters};
+use super::{
+    Counters, LicenceType, QuotaBook, QuotaError, ResellerId, StopReason, Subscription,
+    SubscriptionId, TypeCounters,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -69,7 +72,7 @@ impl TypeUsage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountView {
     /// Subscription id.
-    pub subscription: String,
+    pub subscription: SubscriptionId,
     /// Company name.
     pub company: String,
     /// The admin's name and email, if provisioned.
@@ -189,7 +192,7 @@ impl Gauge {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerLine {
     /// Subscription id.
-    pub subscription: String,
+    pub subscription: SubscriptionId,
     /// Company name.
     pub company: String,
     /// Admin email (`None` while held).
@@ -230,7 +233,7 @@ impl CustomerLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResellerView {
     /// Reseller id.
-    pub reseller: String,
+    pub reseller: ResellerId,
     /// Name.
     pub name: String,
     /// Login email.
@@ -295,7 +298,7 @@ pub struct Drift {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefreshReport {
     /// Subscription id.
-    pub subscription: String,
+    pub subscription: SubscriptionId,
     /// Stored counters.
     pub stored: Counters,
     /// Counters recomputed from the licences.
