@@ -22,6 +22,22 @@ static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static EPOCH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static DECIMAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
+/// The codes only the Python binding raises (argument checks and optional extras), on top of the
+/// core's [`keyledger::Error::CODES`]. `core/tests/error_codes.rs` reads this list: every `py.*`
+/// code named anywhere in the repository must be in it.
+pub const PY_CODES: &[&str] = &["py.bad_argument", "py.naive_datetime", "py.missing_extra"];
+
+/// Every code a keyledger exception can carry: the core's, then the binding's own
+/// (`keyledger._errors.ERROR_CODES`).
+#[pyfunction]
+pub(crate) fn _error_codes() -> Vec<&'static str> {
+    keyledger::Error::CODES
+        .iter()
+        .chain(PY_CODES)
+        .copied()
+        .collect()
+}
+
 /// Builds the Python exception for a code, a message and the error's fields.
 pub(crate) fn raise(py: Python<'_>, code: &str, message: &str, fields: Bound<'_, PyDict>) -> PyErr {
     let made = FROM_NATIVE

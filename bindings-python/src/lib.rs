@@ -48,5 +48,6 @@ fn _keyledger(m: &Bound<'_, PyModule>) -> PyResult<()> {
     reports::register(m)?;
     quota::register(m)?;
     m.add_function(wrap_pyfunction!(_stubs, m)?)?;
+    m.add_function(wrap_pyfunction!(errors::_error_codes, m)?)?;
     Ok(())
 }

@@ -128,8 +128,8 @@ fs.writeFileSync(path.join(out, 'index.browser.js'), browserEntry('full', full.e
 fs.writeFileSync(path.join(out, 'keys.node.js'), nodeEntry('keys', keys.exports));
 fs.writeFileSync(path.join(out, 'keys.browser.js'), browserEntry('keys', keys.exports));
 
-/** Every error code: the string literals of the Rust errors' `code()` functions in core/src, and
- * the binding's `js.*` codes. */
+/** Every error code: the `#[code = "..."]` declared next to each variant of the Rust errors in
+ * core/src, and the binding's own `JS_CODES` (bindings-wasm/src/errors.rs). */
 function errorCodes() {
   const codes = new Set();
   const walk = (dir) => {
@@ -138,10 +138,10 @@ function errorCodes() {
       if (entry.isDirectory()) walk(file);
       else if (file.endsWith('.rs')) {
         const text = fs.readFileSync(file, 'utf8');
-        for (const m of text.matchAll(/pub fn code\(&self\) -> &'static str \{([\s\S]*?)\n    \}/g)) {
-          for (const c of m[1].matchAll(/"([a-z_]+\.[a-z_]+)"/g)) codes.add(c[1]);
+        for (const c of text.matchAll(/#\[code = "([a-z_]+\.[a-z_]+)"\]/g)) codes.add(c[1]);
+        for (const m of text.matchAll(/pub const JS_CODES: &\[&str\] = &\[([^\]]*)\]/g)) {
+          for (const c of m[1].matchAll(/"(js\.[a-z_]+)"/g)) codes.add(c[1]);
         }
-        for (const c of text.matchAll(/code: "(js\.[a-z_]+)"/g)) codes.add(c[1]);
       }
     }
   };

@@ -19,7 +19,7 @@ export interface ErrorFields {
     "key.weak_secret": { len: number; min: number };
     "key.secret_id_range": { secretId: number; max: number };
     "catalog.product_id_range": { id: number; max: number };
-    "catalog.duplicate_product_id": { id: number; existing: string };
+    "catalog.duplicate_product": { id: number; existing: string };
     "format.corrupt": { line: number; column: number };
     "format.wrong_format": { expected: string; found: string };
     "format.future_version": { found: number; supported: number };

@@ -59,8 +59,8 @@ struct DetailOptions {
 /// totals; money as decimal strings).
 ///
 /// # Errors
-/// `billing.unknown_zone`, `billing.unknown_month`, `billing.missing_price`,
-/// `billing.currency_mismatch` and the other price-list checks, `js.bad_argument`.
+/// `billing.unknown_time_zone`, `billing.unknown_month`, `billing.missing_price`,
+/// `billing.mixed_currencies` and the other price-list checks, `js.bad_argument`.
 #[wasm_bindgen(js_name = billingDetail, unchecked_return_type = "BillingDetailResult")]
 pub fn billing_detail(
     #[wasm_bindgen(unchecked_param_type = "LicenceHistory[]")] histories: JsValue,
@@ -148,7 +148,7 @@ struct ActivationOptions {
 /// `{report, csv}`.
 ///
 /// # Errors
-/// `billing.unknown_zone`, `billing.bad_range`, `js.bad_argument`.
+/// `billing.unknown_time_zone`, `billing.range_reversed`, `js.bad_argument`.
 #[wasm_bindgen(js_name = activationReport, unchecked_return_type = "ActivationReportResult")]
 pub fn activation_report(
     #[wasm_bindgen(unchecked_param_type = "LicenceHistory[]")] histories: JsValue,
@@ -213,7 +213,7 @@ fn required(month: Option<Month>, name: &'static str) -> Result<Month, JsValue> 
 /// per product for each of the twelve months ending with `last`: `{trends, csv}`.
 ///
 /// # Errors
-/// `billing.unknown_zone`, `billing.unknown_month`, `js.bad_argument`.
+/// `billing.unknown_time_zone`, `billing.unknown_month`, `js.bad_argument`.
 #[wasm_bindgen(unchecked_return_type = "TrendsResult")]
 pub fn trends(
     #[wasm_bindgen(unchecked_param_type = "LicenceHistory[]")] histories: JsValue,
@@ -232,7 +232,7 @@ pub fn trends(
 /// is not billed in a month, day by day.
 ///
 /// # Errors
-/// `billing.unknown_zone`, `billing.unknown_month`, `js.bad_argument`.
+/// `billing.unknown_time_zone`, `billing.unknown_month`, `js.bad_argument`.
 #[wasm_bindgen(unchecked_return_type = "Explanation")]
 pub fn explain(
     #[wasm_bindgen(unchecked_param_type = "LicenceHistory")] history: JsValue,
@@ -248,7 +248,7 @@ pub fn explain(
 /// `validatePrices(prices)`: checks a price list and returns it normalised (defaults filled in).
 ///
 /// # Errors
-/// `billing.bad_price`, `billing.bad_currency`, `billing.duplicate_price` and the other checks,
+/// `billing.bad_currency`, `billing.mixed_currencies`, `billing.bad_amount`,
 /// `js.bad_argument`.
 #[wasm_bindgen(js_name = validatePrices, unchecked_return_type = "PriceList")]
 pub fn validate_prices(
@@ -359,7 +359,7 @@ fn bulk_args(
 /// `{days, groups: [{licences, billable_days, quantity}]}`, the same counts as the history path.
 ///
 /// # Errors
-/// `billing.bad_columns`, `billing.unsorted`, `billing.unknown_zone`, `js.bad_argument`.
+/// `billing.column_length`, `billing.unsorted`, `billing.unknown_time_zone`, `js.bad_argument`.
 #[wasm_bindgen(js_name = bulkBill, unchecked_return_type = "BulkResult")]
 pub fn bulk_bill(
     #[wasm_bindgen(unchecked_param_type = "BulkColumns")] columns: JsValue,

@@ -22,6 +22,12 @@ use wasm_bindgen::JsValue;
 
 use crate::plain::{set, Name, Plain};
 
+/// The codes only the JS binding throws (argument checks, numbers JS cannot hold), on top of the
+/// core's [`Error::CODES`]. The npm package's `ErrorCode` union is made of both lists
+/// (`npm/assemble.mjs`), and `core/tests/error_codes.rs` checks that every `js.*` code named in
+/// the repository is here.
+pub const JS_CODES: &[&str] = &["js.bad_argument", "js.unsafe_integer", "js.unsupported"];
+
 /// The `name` of every thrown error.
 pub const ERROR_NAME: &str = "KeyledgerError";
 

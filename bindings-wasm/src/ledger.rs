@@ -151,7 +151,7 @@ impl JsLedger {
     /// decision is set for a call-home: what the product does). A refused command changes nothing.
     ///
     /// # Errors
-    /// The ledger's coded errors (`licence.unknown_key`, `licence.all_licences_in_use`, ...),
+    /// The ledger's coded errors (`licence.unknown_key`, `licence.licence_limit`, ...),
     /// `org.*`; a malformed or mistyped key in the command throws its key error (`key.malformed`
     /// with `position` and `character`, `key.typo`, ...) as `parseKey` does; `js.bad_argument`
     /// for a command of the wrong shape or a bad `now`.
@@ -245,7 +245,7 @@ impl JsLedger {
     /// (`{site: id}`); returns `{keys, events}`.
     ///
     /// # Errors
-    /// `key.too_many`, `key.zero_keys`, `catalog.unknown_product`, `org.unknown_account`,
+    /// `key.too_many`, `key.zero_keys`, `licence.unknown_product`, `org.unknown_account`,
     /// `org.unknown_site`, `js.bad_argument`.
     #[wasm_bindgen(js_name = generateKeys, unchecked_return_type = "Generated")]
     pub fn generate_keys(
@@ -365,7 +365,7 @@ impl JsLedger {
     /// call-home certificate (`klcert1.…`) for a live licence of the key on `machine`.
     ///
     /// # Errors
-    /// `licence.unknown_key`, `licence.not_active`, `offline.bad_validity`, `js.bad_argument`.
+    /// `licence.unknown_key`, `licence.not_activated`, `offline.bad_validity`, `js.bad_argument`.
     #[wasm_bindgen(js_name = issueCertificate)]
     pub fn issue_certificate(
         &self,

@@ -19,11 +19,13 @@ use std::fmt;
 /// Largest product id that fits in a key (6 bits).
 pub const MAX_PRODUCT_ID: u8 = 63;
 
+crate::error::coded! {
 /// Errors of the catalog module.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[non_exhaustive]
 pub enum CatalogError {
     /// A product id must fit in the key's 6-bit product field.
+    #[code = "catalog.product_id_range"]
     #[error("product id {id} is out of range: ids go from 0 to {max}")]
     ProductIdOutOfRange {
         /// The id that was given.
@@ -32,7 +34,8 @@ pub enum CatalogError {
         max: u8,
     },
     /// Two products of one catalog share an id.
-    #[error("product id {id} is already used by {existing:?}")]
+    #[code = "catalog.duplicate_product"]
+    #[error("product id {id} is already used by \"{existing}\"")]
     DuplicateProductId {
         /// The id used twice.
         id: u8,
@@ -40,35 +43,23 @@ pub enum CatalogError {
         existing: String,
     },
     /// Product names must be unique and non-empty.
-    #[error("product name {name:?} is empty or already used")]
+    #[code = "catalog.bad_name"]
+    #[error("{}", if name.trim().is_empty() { "a product name must not be empty".to_string() } else { format!("product name \"{name}\" is already used") })]
     BadProductName {
         /// The name that was refused.
         name: String,
     },
     /// A product with a licence count of zero could never be activated.
-    #[error("product {name:?} must carry at least one licence per key")]
+    #[code = "catalog.zero_licences"]
+    #[error("product \"{name}\" must carry at least one licence per key")]
     ZeroLicences {
         /// The product's name.
         name: String,
     },
 }
-
-impl CatalogError {
-    /// Stable machine-readable code.
-    ///
-    /// ```
-    /// # use keyledger::catalog::ProductId;
-    /// assert_eq!(ProductId::new(64).unwrap_err().code(), "catalog.product_id_range");
-    /// ```
-    pub fn code(&self) -> &'static str {
-        match self {
-            CatalogError::ProductIdOutOfRange { .. } => "catalog.product_id_range",
-            CatalogError::DuplicateProductId { .. } => "catalog.duplicate_product",
-            CatalogError::BadProductName { .. } => "catalog.bad_name",
-            CatalogError::ZeroLicences { .. } => "catalog.zero_licences",
-        }
-    }
 }
+
+impl CatalogError {}
 
 /// The id of a product: the number written into its keys (0–63).
 ///

@@ -33,11 +33,13 @@ use serde::{Deserialize, Serialize};
 /// The format version this library writes.
 pub const FORMAT_VERSION: u32 = 2;
 
+crate::error::coded! {
 /// Errors reading or writing the stored format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[non_exhaustive]
 pub enum FormatError {
     /// The text is not JSON of the expected shape.
+    #[code = "format.corrupt"]
     #[error("corrupt JSON at line {line}, column {column}: {message}")]
     Corrupt {
         /// 1-based line of the problem.
@@ -48,7 +50,8 @@ pub enum FormatError {
         message: String,
     },
     /// The document is of another kind.
-    #[error("expected a {expected:?} document, found {found:?}")]
+    #[code = "format.wrong_format"]
+    #[error("expected a \"{expected}\" document, found \"{found}\"")]
     WrongFormat {
         /// The format asked for.
         expected: String,
@@ -56,6 +59,7 @@ pub enum FormatError {
         found: String,
     },
     /// Written by a later version of keyledger.
+    #[code = "format.future_version"]
     #[error("format version {found} is newer than this library reads (up to {supported}); upgrade keyledger")]
     FutureVersion {
         /// Version found.
@@ -64,30 +68,16 @@ pub enum FormatError {
         supported: u32,
     },
     /// Serialising failed (a value serde cannot write as JSON).
+    #[code = "format.write"]
     #[error("could not write JSON: {message}")]
     Write {
         /// What serde_json said.
         message: String,
     },
 }
+}
 
 impl FormatError {
-    /// Stable machine-readable code.
-    ///
-    /// ```
-    /// # use keyledger::format::{from_json, FormatError};
-    /// let err = from_json::<u32>("keyledger.x", "{not json").unwrap_err();
-    /// assert_eq!(err.code(), "format.corrupt");
-    /// ```
-    pub fn code(&self) -> &'static str {
-        match self {
-            FormatError::Corrupt { .. } => "format.corrupt",
-            FormatError::WrongFormat { .. } => "format.wrong_format",
-            FormatError::FutureVersion { .. } => "format.future_version",
-            FormatError::Write { .. } => "format.write",
-        }
-    }
-
     /// A [`FormatError::Corrupt`] from a serde_json error.
     ///
     /// ```

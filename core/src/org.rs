@@ -62,24 +62,28 @@ impl fmt::Display for Container {
     }
 }
 
+crate::error::coded! {
 /// Errors of the organisation module.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[non_exhaustive]
 pub enum OrgError {
     /// No account with that id (or it was deleted).
+    #[code = "org.unknown_account"]
     #[error("there is no {account}")]
     UnknownAccount {
         /// The id asked for.
         account: AccountId,
     },
     /// No site with that id (or it was deleted).
+    #[code = "org.unknown_site"]
     #[error("there is no {site}")]
     UnknownSite {
         /// The id asked for.
         site: SiteId,
     },
     /// A sibling already has that name.
-    #[error("{parent} already has a {what} named {name:?}")]
+    #[code = "org.duplicate_name"]
+    #[error("{parent} already has a {what} named \"{name}\"")]
     DuplicateName {
         /// "account" or "site".
         what: &'static str,
@@ -89,12 +93,14 @@ pub enum OrgError {
         parent: String,
     },
     /// Names must not be empty.
+    #[code = "org.empty_name"]
     #[error("a {what} name must not be empty")]
     EmptyName {
         /// "account" or "site".
         what: &'static str,
     },
     /// Deleting a container that still holds something.
+    #[code = "org.not_empty"]
     #[error("{container} still holds {keys} product key(s) and {sites} site(s); move or delete them first")]
     NotEmpty {
         /// The container.
@@ -105,28 +111,13 @@ pub enum OrgError {
         sites: usize,
     },
     /// The Default Account cannot be deleted.
+    #[code = "org.default_account"]
     #[error("the Default Account cannot be deleted")]
     DefaultAccount,
 }
-
-impl OrgError {
-    /// Stable machine-readable code.
-    ///
-    /// ```
-    /// # use keyledger::org::OrgError;
-    /// assert_eq!(OrgError::DefaultAccount.code(), "org.default_account");
-    /// ```
-    pub fn code(&self) -> &'static str {
-        match self {
-            OrgError::UnknownAccount { .. } => "org.unknown_account",
-            OrgError::UnknownSite { .. } => "org.unknown_site",
-            OrgError::DuplicateName { .. } => "org.duplicate_name",
-            OrgError::EmptyName { .. } => "org.empty_name",
-            OrgError::NotEmpty { .. } => "org.not_empty",
-            OrgError::DefaultAccount => "org.default_account",
-        }
-    }
 }
+
+impl OrgError {}
 
 /// A client of the MSP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -374,7 +365,7 @@ impl Org {
             return Err(OrgError::DuplicateName {
                 what: "site",
                 name: name.to_string(),
-                parent: format!("account {account_name:?}"),
+                parent: format!("account \"{account_name}\""),
             });
         }
         Ok(())

@@ -5,11 +5,18 @@ Every error the library raises is a :class:`KeyledgerError` (a :class:`ValueErro
 and the facts of the Rust error as typed attributes (``position``, ``character``, ``limit``,
 ``in_use``...), also available together as ``fields``. An attribute a given error does not carry is
 ``None``.
+
+:data:`ERROR_CODES` lists every code: the core's (declared next to each Rust error variant) and the
+binding's own ``py.*`` codes, as the native module reports them.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, Dict, Optional, Tuple, Type
+
+#: Every code a keyledger exception can carry (the core's, then ``py.*``), from the native module.
+ERROR_CODES: Tuple[str, ...] = tuple(importlib.import_module("keyledger._keyledger")._error_codes())
 
 
 class KeyledgerError(ValueError):
@@ -206,10 +213,14 @@ _BY_FAMILY: Dict[str, Type[KeyledgerError]] = {
 }
 
 
+def exception_class(code: str) -> Type[KeyledgerError]:
+    """The exception class raised for a code: its own class, else its module's."""
+    return _BY_CODE.get(code) or _BY_FAMILY.get(code.split(".", 1)[0], KeyledgerError)
+
+
 def from_native(code: str, message: str, fields: Dict[str, Any]) -> KeyledgerError:
     """Builds the exception for a code (called by the native module)."""
     if not isinstance(fields, dict):
         fields = {}
     fields = {k: v for k, v in fields.items() if k not in ("code", "message", "fields")}
-    cls = _BY_CODE.get(code) or _BY_FAMILY.get(code.split(".", 1)[0], KeyledgerError)
-    return cls(message, code, **fields)
+    return exception_class(code)(message, code, **fields)

@@ -84,29 +84,34 @@ pub use policy::{counts, BillingRule, EditionCounts};
 pub use trends::{TrendMonth, TrendPoint, Trends};
 pub use zone::Zone;
 
+crate::error::coded! {
 /// Errors of the billing module.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[non_exhaustive]
 pub enum BillingError {
     /// A month that does not exist or is out of the supported range (years 1900–9999).
-    #[error("there is no month {text:?}: give a year from 1900 to 9999 and a month from 1 to 12, e.g. \"2026-11\"")]
+    #[code = "billing.unknown_month"]
+    #[error("there is no month \"{text}\": give a year from 1900 to 9999 and a month from 1 to 12, e.g. \"2026-11\"")]
     UnknownMonth {
         /// What was given.
         text: String,
     },
     /// A time-zone name that is not in the IANA database.
-    #[error("unknown time zone {name:?}: use an IANA name such as \"UTC\" or \"Europe/Berlin\"")]
+    #[code = "billing.unknown_time_zone"]
+    #[error("unknown time zone \"{name}\": use an IANA name such as \"UTC\" or \"Europe/Berlin\"")]
     UnknownTimeZone {
         /// The name given.
         name: String,
     },
     /// A currency code that is not three capital letters.
-    #[error("currency code {code:?} is not an ISO 4217 code of three capital letters")]
+    #[code = "billing.bad_currency"]
+    #[error("currency code \"{code}\" is not an ISO 4217 code of three capital letters")]
     BadCurrency {
         /// The code given.
         code: String,
     },
     /// Amounts in more than one currency were combined.
+    #[code = "billing.mixed_currencies"]
     #[error("mixed currencies: expected {expected}, found {found}; one report uses one currency")]
     MixedCurrencies {
         /// The currency of the price list or earlier report.
@@ -115,7 +120,8 @@ pub enum BillingError {
         found: String,
     },
     /// A licence is billed but the price list has no price for its product and edition.
-    #[error("the price list has no price for {product:?} edition {edition:?}, which is billed this month; add one")]
+    #[code = "billing.missing_price"]
+    #[error("the price list has no price for \"{product}\" {}, which is billed this month; add one", edition.as_ref().map(|e| format!("edition \"{e}\"")).unwrap_or_else(|| "without an edition".into()))]
     MissingPrice {
         /// Product name.
         product: String,
@@ -123,12 +129,14 @@ pub enum BillingError {
         edition: Option<String>,
     },
     /// A licence names a product the catalog does not have.
+    #[code = "billing.unknown_product"]
     #[error("product id {product} is not in the catalog")]
     UnknownProduct {
         /// The product id.
         product: u8,
     },
     /// A price that is negative, or a rounding scale beyond 28 decimal places.
+    #[code = "billing.bad_amount"]
     #[error("{what} is out of range: {value}")]
     BadAmount {
         /// What was wrong.
@@ -137,6 +145,7 @@ pub enum BillingError {
         value: String,
     },
     /// A date range whose end is before its start.
+    #[code = "billing.range_reversed"]
     #[error("the range ends ({end}) before it starts ({start})")]
     RangeEndsBeforeStart {
         /// Start given.
@@ -145,12 +154,14 @@ pub enum BillingError {
         end: String,
     },
     /// An amount too large for exact decimal arithmetic (about 7.9 × 10²⁸).
+    #[code = "billing.overflow"]
     #[error("amount overflow computing {what}: the numbers are too large to compute exactly")]
     Overflow {
         /// What was being computed.
         what: String,
     },
     /// Bulk input columns of different lengths.
+    #[code = "billing.column_length"]
     #[error("bulk column {column} has {found} entries; expected {expected}")]
     ColumnLength {
         /// The column's name.
@@ -161,6 +172,7 @@ pub enum BillingError {
         found: usize,
     },
     /// A bulk call-home names a licence index beyond the licence columns.
+    #[code = "billing.licence_out_of_range"]
     #[error("call-home row {row} names licence {licence}, but there are only {licences} licences")]
     LicenceOutOfRange {
         /// Row of the call-home.
@@ -171,6 +183,7 @@ pub enum BillingError {
         licences: usize,
     },
     /// A bulk licence's bucket is not below the number of buckets.
+    #[code = "billing.group_out_of_range"]
     #[error("licence {licence} is in bucket {group}, but there are only {groups} buckets")]
     GroupOutOfRange {
         /// Licence index.
@@ -181,6 +194,7 @@ pub enum BillingError {
         groups: usize,
     },
     /// Bulk rows promised to be time-sorted are not.
+    #[code = "billing.unsorted"]
     #[error(
         "bulk rows are not sorted by time near row {row}; sort them or set time_sorted to false"
     )]
@@ -189,7 +203,8 @@ pub enum BillingError {
         row: usize,
     },
     /// A billing rule whose parameters are out of range.
-    #[error("billing rule {rule:?} is not valid: {why}")]
+    #[code = "billing.bad_rule"]
+    #[error("billing rule \"{rule}\" is not valid: {why}")]
     BadRule {
         /// The rule, described.
         rule: String,
@@ -197,47 +212,23 @@ pub enum BillingError {
         why: String,
     },
     /// Partial results that cannot be merged.
+    #[code = "billing.partial_mismatch"]
     #[error("these partial results cannot be merged: {why}")]
     PartialMismatch {
         /// What differs.
         why: String,
     },
     /// The CSV writer failed.
+    #[code = "billing.csv"]
     #[error("CSV output failed: {message}")]
     Csv {
         /// What the writer said.
         message: String,
     },
 }
-
-impl BillingError {
-    /// Stable machine-readable code.
-    ///
-    /// ```
-    /// # use keyledger::billing::Month;
-    /// assert_eq!(Month::new(2026, 13).unwrap_err().code(), "billing.unknown_month");
-    /// ```
-    pub fn code(&self) -> &'static str {
-        match self {
-            BillingError::UnknownMonth { .. } => "billing.unknown_month",
-            BillingError::UnknownTimeZone { .. } => "billing.unknown_time_zone",
-            BillingError::BadCurrency { .. } => "billing.bad_currency",
-            BillingError::MixedCurrencies { .. } => "billing.mixed_currencies",
-            BillingError::MissingPrice { .. } => "billing.missing_price",
-            BillingError::UnknownProduct { .. } => "billing.unknown_product",
-            BillingError::BadAmount { .. } => "billing.bad_amount",
-            BillingError::RangeEndsBeforeStart { .. } => "billing.range_reversed",
-            BillingError::Overflow { .. } => "billing.overflow",
-            BillingError::ColumnLength { .. } => "billing.column_length",
-            BillingError::LicenceOutOfRange { .. } => "billing.licence_out_of_range",
-            BillingError::GroupOutOfRange { .. } => "billing.group_out_of_range",
-            BillingError::Unsorted { .. } => "billing.unsorted",
-            BillingError::BadRule { .. } => "billing.bad_rule",
-            BillingError::PartialMismatch { .. } => "billing.partial_mismatch",
-            BillingError::Csv { .. } => "billing.csv",
-        }
-    }
 }
+
+impl BillingError {}
 
 impl From<csv::Error> for BillingError {
     fn from(e: csv::Error) -> Self {

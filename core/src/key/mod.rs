@@ -96,20 +96,24 @@ const fn spread(tag: u64) -> u64 {
     (z ^ (z >> 31)) & ((1 << 36) - 1)
 }
 
+crate::error::coded! {
 /// Errors of the key module.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[non_exhaustive]
 pub enum KeyError {
     /// Nothing but separators (or nothing at all) was given.
+    #[code = "key.malformed"]
     #[error("the key is empty: expected 16 symbols like XXXX-XXXX-XXXX-XXXX")]
     Empty,
     /// Not 16 symbols once separators are removed.
+    #[code = "key.malformed"]
     #[error("the key has {found} symbols; a key has 16 (XXXX-XXXX-XXXX-XXXX)")]
     WrongLength {
         /// How many symbols were found.
         found: usize,
     },
     /// A character that is neither a Crockford symbol nor a separator.
+    #[code = "key.malformed"]
     #[error("key position {position}: {character:?} is not a Crockford base32 symbol")]
     InvalidCharacter {
         /// 1-based position of the character in the text as given.
@@ -118,9 +122,11 @@ pub enum KeyError {
         character: char,
     },
     /// The check symbol does not match: a symbol is mistyped or two are swapped.
+    #[code = "key.typo"]
     #[error("the key does not pass the typo check: a symbol is mistyped or two are swapped")]
     Typo,
     /// The key is of a format this version does not know.
+    #[code = "key.unsupported_version"]
     #[error(
         "key format version {version} is not supported (this library reads version {KEY_VERSION})"
     )]
@@ -129,21 +135,25 @@ pub enum KeyError {
         version: u8,
     },
     /// The product id in the key is not in the catalog.
+    #[code = "key.unknown_product"]
     #[error("the key is for product {product}, which is not in the catalog")]
     UnknownProduct {
         /// The product id read from the key.
         product: u8,
     },
     /// The key names a secret id the issuer does not hold.
+    #[code = "key.unknown_secret"]
     #[error("the key was made under secret id {secret_id}, which this issuer does not hold")]
     UnknownSecret {
         /// The secret id read from the key.
         secret_id: u8,
     },
     /// The tag does not match: the key was not made by this issuer.
+    #[code = "key.not_genuine"]
     #[error("the key is not genuine: its authentication tag does not match")]
     NotGenuine,
     /// A generation request above the per-request limit.
+    #[code = "key.too_many"]
     #[error("{requested} keys were requested; at most {max} can be generated per request")]
     TooManyKeys {
         /// Keys requested.
@@ -152,9 +162,11 @@ pub enum KeyError {
         max: u32,
     },
     /// A generation request for zero keys.
+    #[code = "key.zero_keys"]
     #[error("a generation request must ask for at least one key")]
     ZeroKeys,
     /// A serial number beyond what the key can hold.
+    #[code = "key.serial_range"]
     #[error("serial {serial} is out of range: serials go from 0 to {max}")]
     SerialOutOfRange {
         /// The serial (or the last serial of a range).
@@ -163,6 +175,7 @@ pub enum KeyError {
         max: u32,
     },
     /// A secret shorter than the minimum.
+    #[code = "key.weak_secret"]
     #[error("an issuer secret must be at least {min} bytes long; this one has {len}")]
     WeakSecret {
         /// Length given.
@@ -171,6 +184,7 @@ pub enum KeyError {
         min: usize,
     },
     /// A secret id beyond 15.
+    #[code = "key.secret_id_range"]
     #[error("secret id {secret_id} is out of range: ids go from 0 to {max}")]
     SecretIdOutOfRange {
         /// The id given.
@@ -179,51 +193,27 @@ pub enum KeyError {
         max: u8,
     },
     /// A secret id that the issuer already holds.
+    #[code = "key.duplicate_secret"]
     #[error("the issuer already holds a secret with id {secret_id}")]
     DuplicateSecret {
         /// The id.
         secret_id: u8,
     },
     /// Removing the secret that new keys are made with.
+    #[code = "key.active_secret"]
     #[error("secret id {secret_id} is the active secret; activate another before removing it")]
     ActiveSecret {
         /// The id.
         secret_id: u8,
     },
     /// A per-request limit of zero.
+    #[code = "key.zero_limit"]
     #[error("the per-request limit must be at least 1")]
     ZeroLimit,
 }
-
-impl KeyError {
-    /// Stable machine-readable code, shared by the Python and JS bindings.
-    ///
-    /// ```
-    /// # use keyledger::key::{KeyError, ProductKey};
-    /// assert_eq!(ProductKey::parse("").unwrap_err().code(), "key.malformed");
-    /// assert_eq!(KeyError::NotGenuine.code(), "key.not_genuine");
-    /// ```
-    pub fn code(&self) -> &'static str {
-        match self {
-            KeyError::Empty | KeyError::WrongLength { .. } | KeyError::InvalidCharacter { .. } => {
-                "key.malformed"
-            }
-            KeyError::Typo => "key.typo",
-            KeyError::UnsupportedVersion { .. } => "key.unsupported_version",
-            KeyError::UnknownProduct { .. } => "key.unknown_product",
-            KeyError::UnknownSecret { .. } => "key.unknown_secret",
-            KeyError::NotGenuine => "key.not_genuine",
-            KeyError::TooManyKeys { .. } => "key.too_many",
-            KeyError::ZeroKeys => "key.zero_keys",
-            KeyError::SerialOutOfRange { .. } => "key.serial_range",
-            KeyError::WeakSecret { .. } => "key.weak_secret",
-            KeyError::SecretIdOutOfRange { .. } => "key.secret_id_range",
-            KeyError::DuplicateSecret { .. } => "key.duplicate_secret",
-            KeyError::ActiveSecret { .. } => "key.active_secret",
-            KeyError::ZeroLimit => "key.zero_limit",
-        }
-    }
 }
+
+impl KeyError {}
 
 /// A well-formed product key that passed the typo check.
 ///

@@ -52,6 +52,29 @@ pub enum CheckCode {
 }
 
 impl CheckCode {
+    /// Every check code. The `key.*` and `licence.unknown_key` ones are also error codes (in
+    /// [`crate::Error::CODES`]); `licence.late`, `licence.disabled`, `licence.pending_deactivation`
+    /// and `licence.deactivated` are states a check reports, not errors.
+    ///
+    /// ```
+    /// # use keyledger::key::CheckCode;
+    /// assert!(CheckCode::ALL.iter().any(|c| c.as_str() == "licence.late"));
+    /// ```
+    pub const ALL: [CheckCode; 12] = [
+        CheckCode::Ok,
+        CheckCode::Malformed,
+        CheckCode::Typo,
+        CheckCode::UnsupportedVersion,
+        CheckCode::UnknownProduct,
+        CheckCode::UnknownSecret,
+        CheckCode::NotGenuine,
+        CheckCode::UnknownKey,
+        CheckCode::Late,
+        CheckCode::Disabled,
+        CheckCode::PendingDeactivation,
+        CheckCode::Deactivated,
+    ];
+
     /// The stable string code.
     ///
     /// ```

@@ -85,35 +85,41 @@ pub use views::{JobUse, KeyStatus, LicenceStatus, NameMismatch, NameReport, Runn
 use crate::key::ProductKey;
 use chrono::{DateTime, Utc};
 
+crate::error::coded! {
 /// Errors of the licence ledger.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[non_exhaustive]
 pub enum LicenceError {
     /// The key is not in the ledger.
+    #[code = "licence.unknown_key"]
     #[error("product key {key} is not in the ledger")]
     UnknownKey {
         /// The key.
         key: ProductKey,
     },
     /// A licence id that does not exist.
+    #[code = "licence.unknown_licence"]
     #[error("licence {licence} does not exist")]
     UnknownLicence {
         /// The id.
         licence: u32,
     },
     /// A product that is not in the catalog.
+    #[code = "licence.unknown_product"]
     #[error("product {product} is not in the catalog")]
     UnknownProduct {
         /// The product id.
         product: u8,
     },
     /// A key recorded twice.
+    #[code = "licence.duplicate_key"]
     #[error("product key {key} is already in the ledger")]
     DuplicateKey {
         /// The key.
         key: ProductKey,
     },
     /// The key's product differs from the product named with it.
+    #[code = "licence.product_mismatch"]
     #[error("product key {key} is for product {found}, not {expected}")]
     ProductMismatch {
         /// The key.
@@ -124,7 +130,8 @@ pub enum LicenceError {
         found: u8,
     },
     /// The key has no live licence on that machine.
-    #[error("product key {key} is not activated on machine {machine:?}")]
+    #[code = "licence.not_activated"]
+    #[error("product key {key} is not activated on machine \"{machine}\"")]
     NotActivated {
         /// The key.
         key: ProductKey,
@@ -132,7 +139,8 @@ pub enum LicenceError {
         machine: String,
     },
     /// The machine already holds a live licence of the key.
-    #[error("product key {key} is already active on machine {machine:?}")]
+    #[code = "licence.already_active"]
+    #[error("product key {key} is already active on machine \"{machine}\"")]
     AlreadyActive {
         /// The key.
         key: ProductKey,
@@ -140,6 +148,7 @@ pub enum LicenceError {
         machine: String,
     },
     /// Every licence of the key is in use.
+    #[code = "licence.licence_limit"]
     #[error("product key {key} holds {licences} licence(s) and all {in_use} are in use; deactivate one first")]
     LicenceLimit {
         /// The key.
@@ -150,7 +159,8 @@ pub enum LicenceError {
         in_use: u32,
     },
     /// An edition the product does not have.
-    #[error("{product:?} has no edition {edition:?} (editions: {editions})")]
+    #[code = "licence.unknown_edition"]
+    #[error("product \"{product}\" {} (its editions: {editions})", if edition.is_empty() { "has several editions: name one".to_string() } else { format!("has no edition \"{edition}\"") })]
     UnknownEdition {
         /// Product name.
         product: String,
@@ -160,7 +170,8 @@ pub enum LicenceError {
         editions: String,
     },
     /// Deactivating what is already deactivated.
-    #[error("product key {key} has no active licence to deactivate{}", machine.as_ref().map(|m| format!(" on machine {m:?}")).unwrap_or_default())]
+    #[code = "licence.nothing_to_deactivate"]
+    #[error("product key {key} has no active licence to deactivate{}", machine.as_ref().map(|m| format!(" on machine \"{m}\"")).unwrap_or_default())]
     NothingToDeactivate {
         /// The key.
         key: ProductKey,
@@ -168,7 +179,8 @@ pub enum LicenceError {
         machine: Option<String>,
     },
     /// Reactivating what is neither deactivated nor pending.
-    #[error("product key {key} has no deactivated or pending licence to reactivate{}", machine.as_ref().map(|m| format!(" on machine {m:?}")).unwrap_or_default())]
+    #[code = "licence.nothing_to_reactivate"]
+    #[error("product key {key} has no deactivated or pending licence to reactivate{}", machine.as_ref().map(|m| format!(" on machine \"{m}\"")).unwrap_or_default())]
     NothingToReactivate {
         /// The key.
         key: ProductKey,
@@ -176,6 +188,7 @@ pub enum LicenceError {
         machine: Option<String>,
     },
     /// A subscription operation on a legacy key, or the reverse.
+    #[code = "licence.wrong_licensing"]
     #[error("product key {key} is {kind}: {operation} is not possible")]
     WrongLicensing {
         /// The key.
@@ -186,6 +199,7 @@ pub enum LicenceError {
         operation: &'static str,
     },
     /// An instant before the key existed.
+    #[code = "licence.before_key_existed"]
     #[error("{at} is before product key {key} was generated ({created})")]
     BeforeKeyExisted {
         /// The key.
@@ -196,18 +210,21 @@ pub enum LicenceError {
         created: DateTime<Utc>,
     },
     /// A required text field is empty.
+    #[code = "licence.empty_field"]
     #[error("{field} must not be empty")]
     EmptyField {
         /// The field.
         field: &'static str,
     },
     /// An event id applied before with another payload.
+    #[code = "licence.event_conflict"]
     #[error("event {id} was already applied with a different payload")]
     EventConflict {
         /// The id.
         id: u64,
     },
     /// An event id beyond the next one.
+    #[code = "licence.event_gap"]
     #[error("event {found} cannot be applied yet: the next event is {expected}")]
     EventGap {
         /// Next id expected.
@@ -217,6 +234,7 @@ pub enum LicenceError {
     },
     /// An event id applied before whose payload is older than the ledger can check (a call-home
     /// beyond the recent window, or any event before a version-1 document was loaded).
+    #[code = "licence.event_too_old"]
     #[error("event {id} was applied before, but its payload is older than the ledger keeps (it checks from event {oldest}): it can be told neither from a duplicate nor from a conflict, and nothing was changed")]
     EventTooOld {
         /// The id.
@@ -225,6 +243,7 @@ pub enum LicenceError {
         oldest: u64,
     },
     /// An event that refers to things the ledger does not have.
+    #[code = "licence.invalid_event"]
     #[error("event {id} does not fit this ledger: {reason}")]
     InvalidEvent {
         /// The id.
@@ -233,10 +252,12 @@ pub enum LicenceError {
         reason: String,
     },
     /// An invalid life-cycle policy.
+    #[code = "licence.invalid_policy"]
     #[error("the life-cycle policy needs 0 < late < disabled < lapse <= 10 years")]
     InvalidPolicy,
     /// A job type the key's product has no job licences for.
-    #[error("product key {key} has no job licences of type {job_type:?} (its job types: {types})")]
+    #[code = "licence.unknown_job_type"]
+    #[error("product key {key} has no job licences of type \"{job_type}\" ({})", if types.is_empty() { "it has no job licences".to_string() } else { format!("its job types: {types}") })]
     UnknownJobType {
         /// The key.
         key: ProductKey,
@@ -246,6 +267,7 @@ pub enum LicenceError {
         types: String,
     },
     /// Every job licence of the type is in use.
+    #[code = "licence.job_limit"]
     #[error("product key {key} holds {licences} {job_type} job licences and all {in_use} are in use; end a {job_type} job first")]
     JobLimit {
         /// The key.
@@ -258,7 +280,8 @@ pub enum LicenceError {
         in_use: u32,
     },
     /// The same job (type, name, machine) is already running on the key.
-    #[error("{job_type} job {job_name:?} for machine {machine:?} is already running on product key {key}")]
+    #[code = "licence.job_already_running"]
+    #[error("{job_type} job \"{job_name}\" for machine \"{machine}\" is already running on product key {key}")]
     JobAlreadyRunning {
         /// The key.
         key: ProductKey,
@@ -270,8 +293,9 @@ pub enum LicenceError {
         machine: String,
     },
     /// Ending a job that is not running.
+    #[code = "licence.job_not_running"]
     #[error(
-        "no {job_type} job {job_name:?} for machine {machine:?} is running on product key {key}"
+        "no {job_type} job \"{job_name}\" for machine \"{machine}\" is running on product key {key}"
     )]
     JobNotRunning {
         /// The key.
@@ -284,6 +308,7 @@ pub enum LicenceError {
         machine: String,
     },
     /// Jobs need a key in use: an activated subscription key, or a legacy key set Active.
+    #[code = "licence.key_not_in_use"]
     #[error("product key {key} is {state}: jobs start only on a key in use")]
     KeyNotInUse {
         /// The key.
@@ -291,6 +316,7 @@ pub enum LicenceError {
         /// Its state, e.g. "Deactivated".
         state: String,
     },
+}
 }
 
 impl From<crate::log::LogError> for LicenceError {
@@ -304,39 +330,4 @@ impl From<crate::log::LogError> for LicenceError {
     }
 }
 
-impl LicenceError {
-    /// Stable machine-readable code.
-    ///
-    /// ```
-    /// # use keyledger::licence::LicenceError;
-    /// assert_eq!(LicenceError::EventGap { expected: 1, found: 3 }.code(), "licence.event_gap");
-    /// ```
-    pub fn code(&self) -> &'static str {
-        match self {
-            LicenceError::UnknownKey { .. } => "licence.unknown_key",
-            LicenceError::UnknownLicence { .. } => "licence.unknown_licence",
-            LicenceError::UnknownProduct { .. } => "licence.unknown_product",
-            LicenceError::DuplicateKey { .. } => "licence.duplicate_key",
-            LicenceError::ProductMismatch { .. } => "licence.product_mismatch",
-            LicenceError::NotActivated { .. } => "licence.not_activated",
-            LicenceError::AlreadyActive { .. } => "licence.already_active",
-            LicenceError::LicenceLimit { .. } => "licence.licence_limit",
-            LicenceError::UnknownEdition { .. } => "licence.unknown_edition",
-            LicenceError::NothingToDeactivate { .. } => "licence.nothing_to_deactivate",
-            LicenceError::NothingToReactivate { .. } => "licence.nothing_to_reactivate",
-            LicenceError::WrongLicensing { .. } => "licence.wrong_licensing",
-            LicenceError::BeforeKeyExisted { .. } => "licence.before_key_existed",
-            LicenceError::EmptyField { .. } => "licence.empty_field",
-            LicenceError::EventConflict { .. } => "licence.event_conflict",
-            LicenceError::EventGap { .. } => "licence.event_gap",
-            LicenceError::EventTooOld { .. } => "licence.event_too_old",
-            LicenceError::InvalidEvent { .. } => "licence.invalid_event",
-            LicenceError::InvalidPolicy => "licence.invalid_policy",
-            LicenceError::UnknownJobType { .. } => "licence.unknown_job_type",
-            LicenceError::JobLimit { .. } => "licence.job_limit",
-            LicenceError::JobAlreadyRunning { .. } => "licence.job_already_running",
-            LicenceError::JobNotRunning { .. } => "licence.job_not_running",
-            LicenceError::KeyNotInUse { .. } => "licence.key_not_in_use",
-        }
-    }
-}
+impl LicenceError {}

@@ -58,17 +58,20 @@ const DOMAIN: &[u8] = b"keyledger.callhome.v1\0";
 const PREFIX: &str = "klcert1.";
 const MAX_MACHINE: usize = 256;
 
+crate::error::coded! {
 /// Errors of offline certificates and clock checks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 #[non_exhaustive]
 pub enum OfflineError {
     /// A signing secret must be 32 bytes.
+    #[code = "offline.bad_secret"]
     #[error("an Ed25519 signing secret is 32 bytes; this one has {len}")]
     BadSecret {
         /// Length given.
         len: usize,
     },
     /// A validity window out of bounds.
+    #[code = "offline.bad_validity"]
     #[error("a certificate is valid for {min} to {max} seconds; {seconds} was asked")]
     BadValidity {
         /// Asked.
@@ -79,6 +82,7 @@ pub enum OfflineError {
         max: i64,
     },
     /// A machine id that is empty or too long.
+    #[code = "offline.bad_machine"]
     #[error("a machine id must have 1 to {max} bytes; this one has {len}")]
     BadMachine {
         /// Its length.
@@ -87,30 +91,35 @@ pub enum OfflineError {
         max: usize,
     },
     /// The certificate text cannot be read.
+    #[code = "offline.malformed"]
     #[error("the certificate is malformed: {reason}")]
     Malformed {
         /// What is wrong.
         reason: String,
     },
     /// Signed by a key the verifier does not know.
+    #[code = "offline.unknown_signing_key"]
     #[error("the certificate is signed by key {key_id}, which is not among the known public keys")]
     UnknownSigningKey {
         /// The key id in the certificate.
         key_id: u8,
     },
     /// A public key that is not a valid Ed25519 point.
+    #[code = "offline.bad_public_key"]
     #[error("public key {key_id} is not a valid Ed25519 key")]
     BadPublicKey {
         /// Its id.
         key_id: u8,
     },
     /// The signature does not match: the certificate was altered or forged.
+    #[code = "offline.bad_signature"]
     #[error(
         "the certificate's signature does not match: it was altered or not issued by this vendor"
     )]
     BadSignature,
     /// A certificate for another machine.
-    #[error("the certificate is for machine {expected:?}, not {found:?}")]
+    #[code = "offline.wrong_machine"]
+    #[error("the certificate is for machine \"{expected}\", not \"{found}\"")]
     WrongMachine {
         /// The machine it names.
         expected: String,
@@ -118,6 +127,7 @@ pub enum OfflineError {
         found: String,
     },
     /// Used before its window.
+    #[code = "offline.not_yet_valid"]
     #[error("the certificate is not valid before {not_before} (now {now})")]
     NotYetValid {
         /// Window start.
@@ -126,6 +136,7 @@ pub enum OfflineError {
         now: DateTime<Utc>,
     },
     /// Used after its window.
+    #[code = "offline.expired"]
     #[error("the certificate expired at {not_after} (now {now})")]
     Expired {
         /// Window end.
@@ -134,6 +145,7 @@ pub enum OfflineError {
         now: DateTime<Utc>,
     },
     /// The clock went back more than the tolerance.
+    #[code = "offline.clock_rollback"]
     #[error("clock rollback: {now} is more than {tolerance_seconds} s before the latest instant seen, {high_water}")]
     ClockRollback {
         /// The instant given.
@@ -144,30 +156,9 @@ pub enum OfflineError {
         tolerance_seconds: i64,
     },
 }
-
-impl OfflineError {
-    /// Stable machine-readable code.
-    ///
-    /// ```
-    /// # use keyledger::licence::offline::OfflineError;
-    /// assert_eq!(OfflineError::BadSignature.code(), "offline.bad_signature");
-    /// ```
-    pub fn code(&self) -> &'static str {
-        match self {
-            OfflineError::BadSecret { .. } => "offline.bad_secret",
-            OfflineError::BadValidity { .. } => "offline.bad_validity",
-            OfflineError::BadMachine { .. } => "offline.bad_machine",
-            OfflineError::Malformed { .. } => "offline.malformed",
-            OfflineError::UnknownSigningKey { .. } => "offline.unknown_signing_key",
-            OfflineError::BadPublicKey { .. } => "offline.bad_public_key",
-            OfflineError::BadSignature => "offline.bad_signature",
-            OfflineError::WrongMachine { .. } => "offline.wrong_machine",
-            OfflineError::NotYetValid { .. } => "offline.not_yet_valid",
-            OfflineError::Expired { .. } => "offline.expired",
-            OfflineError::ClockRollback { .. } => "offline.clock_rollback",
-        }
-    }
 }
+
+impl OfflineError {}
 
 /// What a call-home certificate says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -352,7 +343,7 @@ impl SignedCertificate {
         };
         let rest = text
             .strip_prefix(PREFIX)
-            .ok_or_else(|| bad("it does not start with klcert1."))?;
+            .ok_or_else(|| bad("it does not start with \"klcert1.\""))?;
         let (body, sig) = rest
             .split_once('.')
             .ok_or_else(|| bad("the signature part is missing"))?;

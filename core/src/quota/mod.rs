@@ -227,24 +227,28 @@ pub fn gb_from_i64(field: &str, value: i64) -> Result<u64, QuotaError> {
     })
 }
 
+crate::error::coded! {
 /// Errors of quota accounting. Each names the ids and numbers involved; none changes the book.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[non_exhaustive]
 pub enum QuotaError {
     /// No subscription has this id.
-    #[error("unknown subscription {subscription:?}")]
+    #[code = "quota.unknown_subscription"]
+    #[error("unknown subscription \"{subscription}\"")]
     UnknownSubscription {
         /// The id asked for.
         subscription: String,
     },
     /// A subscription with this id exists already.
-    #[error("subscription {subscription:?} exists already; choose another id")]
+    #[code = "quota.duplicate_subscription"]
+    #[error("subscription \"{subscription}\" exists already; choose another id")]
     DuplicateSubscription {
         /// The id in use.
         subscription: String,
     },
     /// No user has this login in the subscription.
-    #[error("no user with login {login:?} in subscription {subscription:?}")]
+    #[code = "quota.unknown_user"]
+    #[error("no user with login \"{login}\" in subscription \"{subscription}\"")]
     UnknownUser {
         /// The subscription.
         subscription: String,
@@ -252,7 +256,8 @@ pub enum QuotaError {
         login: String,
     },
     /// The login is taken in this subscription.
-    #[error("login {login:?} is already used in subscription {subscription:?}; choose another")]
+    #[code = "quota.duplicate_login"]
+    #[error("login \"{login}\" is already used in subscription \"{subscription}\"; choose another")]
     DuplicateLogin {
         /// The subscription.
         subscription: String,
@@ -260,8 +265,9 @@ pub enum QuotaError {
         login: String,
     },
     /// The user is suspended: activate it first.
+    #[code = "quota.user_suspended"]
     #[error(
-        "user {login:?} of subscription {subscription:?} is suspended; activate the user first"
+        "user \"{login}\" of subscription \"{subscription}\" is suspended; activate the user first"
     )]
     UserSuspended {
         /// The subscription.
@@ -270,7 +276,8 @@ pub enum QuotaError {
         login: String,
     },
     /// No group has this id in the subscription.
-    #[error("no group {group} in subscription {subscription:?}")]
+    #[code = "quota.unknown_group"]
+    #[error("no group {group} in subscription \"{subscription}\"")]
     UnknownGroup {
         /// The subscription.
         subscription: String,
@@ -278,7 +285,8 @@ pub enum QuotaError {
         group: GroupId,
     },
     /// Another group of the subscription has this name.
-    #[error("a group named {name:?} exists already in subscription {subscription:?}")]
+    #[code = "quota.duplicate_group_name"]
+    #[error("a group named \"{name}\" exists already in subscription \"{subscription}\"")]
     DuplicateGroupName {
         /// The subscription.
         subscription: String,
@@ -286,13 +294,15 @@ pub enum QuotaError {
         name: String,
     },
     /// The `Default` group cannot be renamed or deleted.
-    #[error("the Default group of subscription {subscription:?} cannot be renamed or deleted")]
+    #[code = "quota.default_group_fixed"]
+    #[error("the Default group of subscription \"{subscription}\" cannot be renamed or deleted")]
     DefaultGroupFixed {
         /// The subscription.
         subscription: String,
     },
     /// A group that still has users cannot be deleted.
-    #[error("group {group} of subscription {subscription:?} still has {users} user(s); move them to another group first")]
+    #[code = "quota.group_not_empty"]
+    #[error("group {group} of subscription \"{subscription}\" still has {users} user(s); move them to another group first")]
     GroupNotEmpty {
         /// The subscription.
         subscription: String,
@@ -302,13 +312,15 @@ pub enum QuotaError {
         users: u64,
     },
     /// Groups are managed in the direct-sale model only.
-    #[error("subscription {subscription:?} is sold by a reseller: user groups are available in the direct-sale model only")]
+    #[code = "quota.groups_not_available"]
+    #[error("subscription \"{subscription}\" is sold by a reseller: user groups are available in the direct-sale model only")]
     GroupsNotAvailable {
         /// The subscription.
         subscription: String,
     },
     /// No licence has this id in the subscription.
-    #[error("no licence {licence} in subscription {subscription:?}")]
+    #[code = "quota.unknown_licence"]
+    #[error("no licence {licence} in subscription \"{subscription}\"")]
     UnknownLicence {
         /// The subscription.
         subscription: String,
@@ -316,7 +328,8 @@ pub enum QuotaError {
         licence: LicenceId,
     },
     /// A pool has not enough left for the request.
-    #[error("{resource} of subscription {subscription:?}: {requested} requested but {in_use} of {limit} are in use ({free} free); buy more or free some")]
+    #[code = "quota.limit_exceeded"]
+    #[error("{resource} of subscription \"{subscription}\": {requested} requested but {in_use} of {limit} are in use ({free} free); buy more or free some")]
     LimitExceeded {
         /// The subscription.
         subscription: String,
@@ -332,7 +345,8 @@ pub enum QuotaError {
         free: u64,
     },
     /// A new limit would be below what is already assigned.
-    #[error("{resource} of subscription {subscription:?} cannot be lowered to {limit}: {assigned} are assigned; free some first")]
+    #[code = "quota.limit_below_assigned"]
+    #[error("{resource} of subscription \"{subscription}\" cannot be lowered to {limit}: {assigned} are assigned; free some first")]
     LimitBelowAssigned {
         /// The subscription.
         subscription: String,
@@ -344,7 +358,8 @@ pub enum QuotaError {
         assigned: u64,
     },
     /// A licence quota cannot go below what the licence already uses.
-    #[error("licence {licence} of subscription {subscription:?} already uses {used_gb} GB; its quota cannot be set to {quota_gb} GB")]
+    #[code = "quota.quota_below_usage"]
+    #[error("licence {licence} of subscription \"{subscription}\" already uses {used_gb} GB; its quota cannot be set to {quota_gb} GB")]
     QuotaBelowUsage {
         /// The subscription.
         subscription: String,
@@ -356,7 +371,8 @@ pub enum QuotaError {
         used_gb: u64,
     },
     /// A usage report above the licence's quota (the service enforces quotas, so this is inconsistent).
-    #[error("licence {licence} of subscription {subscription:?} has a quota of {quota_gb} GB; a usage of {used_gb} GB cannot be recorded")]
+    #[code = "quota.usage_above_quota"]
+    #[error("licence {licence} of subscription \"{subscription}\" has a quota of {quota_gb} GB; a usage of {used_gb} GB cannot be recorded")]
     UsageAboveQuota {
         /// The subscription.
         subscription: String,
@@ -368,7 +384,8 @@ pub enum QuotaError {
         quota_gb: u64,
     },
     /// A sum would not fit in 64 bits.
-    #[error("{resource} of subscription {subscription:?}: {in_use} + {requested} overflows")]
+    #[code = "quota.overflow"]
+    #[error("{resource} of subscription \"{subscription}\": {in_use} + {requested} overflows")]
     Overflow {
         /// The subscription.
         subscription: String,
@@ -380,6 +397,7 @@ pub enum QuotaError {
         requested: u64,
     },
     /// A quantity from a binding was negative.
+    #[code = "quota.negative"]
     #[error("{field} cannot be negative (got {value})")]
     Negative {
         /// Which input.
@@ -388,6 +406,7 @@ pub enum QuotaError {
         value: i64,
     },
     /// A text input is empty or too long.
+    #[code = "quota.invalid_field"]
     #[error("{field} {reason}")]
     InvalidField {
         /// Which input.
@@ -396,27 +415,31 @@ pub enum QuotaError {
         reason: String,
     },
     /// The subscription does not offer sync.
-    #[error("subscription {subscription:?} does not offer sync; upgrade to a plan with sync")]
+    #[code = "quota.sync_not_available"]
+    #[error("subscription \"{subscription}\" does not offer sync; upgrade to a plan with sync")]
     SyncNotAvailable {
         /// The subscription.
         subscription: String,
     },
     /// Per-user sync needs sync enabled for the whole subscription.
+    #[code = "quota.sync_not_enabled"]
     #[error(
-        "sync is disabled for subscription {subscription:?}; enable it for the subscription first"
+        "sync is disabled for subscription \"{subscription}\"; enable it for the subscription first"
     )]
     SyncNotEnabled {
         /// The subscription.
         subscription: String,
     },
     /// Sync cannot be withdrawn from a subscription while it is enabled.
-    #[error("sync is enabled in subscription {subscription:?}; disable it before removing sync from the plan")]
+    #[code = "quota.sync_in_use"]
+    #[error("sync is enabled in subscription \"{subscription}\"; disable it before removing sync from the plan")]
     SyncInUse {
         /// The subscription.
         subscription: String,
     },
     /// The email belongs to another partner.
-    #[error("email {email:?} is already used by {holder}; give another staff member's email")]
+    #[code = "quota.duplicate_email"]
+    #[error("email \"{email}\" is already used by {holder}; give another staff member's email")]
     DuplicateEmail {
         /// The email (normalised).
         email: String,
@@ -424,7 +447,8 @@ pub enum QuotaError {
         holder: EmailHolder,
     },
     /// The subscription waits for an admin email not used by any other partner.
-    #[error("subscription {subscription:?} is not provisioned: email {email:?} is in use; assign a staff member with another email")]
+    #[code = "quota.subscription_held"]
+    #[error("subscription \"{subscription}\" is not provisioned: email \"{email}\" is in use; assign a staff member with another email")]
     SubscriptionHeld {
         /// The subscription.
         subscription: String,
@@ -432,7 +456,8 @@ pub enum QuotaError {
         email: String,
     },
     /// The subscription's reseller cancelled: the subscription no longer works.
-    #[error("subscription {subscription:?} is stopped: the partner {reseller:?} cancelled its subscription")]
+    #[code = "quota.subscription_stopped"]
+    #[error("subscription \"{subscription}\" is stopped: the partner \"{reseller}\" cancelled its subscription")]
     SubscriptionStopped {
         /// The subscription.
         subscription: String,
@@ -440,30 +465,35 @@ pub enum QuotaError {
         reseller: String,
     },
     /// No reseller has this id.
-    #[error("unknown reseller {reseller:?}")]
+    #[code = "quota.unknown_reseller"]
+    #[error("unknown reseller \"{reseller}\"")]
     UnknownReseller {
         /// The id asked for.
         reseller: String,
     },
     /// A reseller with this id exists already.
-    #[error("reseller {reseller:?} exists already; choose another id")]
+    #[code = "quota.duplicate_reseller"]
+    #[error("reseller \"{reseller}\" exists already; choose another id")]
     DuplicateReseller {
         /// The id in use.
         reseller: String,
     },
     /// The reseller cancelled its subscription.
-    #[error("reseller {reseller:?} has cancelled its subscription")]
+    #[code = "quota.reseller_cancelled"]
+    #[error("reseller \"{reseller}\" has cancelled its subscription")]
     ResellerCancelled {
         /// The reseller.
         reseller: String,
     },
     /// An event id was applied before with a different payload.
+    #[code = "quota.event_conflict"]
     #[error("event {id} was already applied with a different payload")]
     EventConflict {
         /// The event id.
         id: u64,
     },
     /// An event arrived out of order: events are applied in id order, without gaps.
+    #[code = "quota.event_gap"]
     #[error("event {found} cannot be applied: the next event is {expected}")]
     EventGap {
         /// The id the book expects next.
@@ -473,6 +503,7 @@ pub enum QuotaError {
     },
     /// An event id applied before whose payload the book no longer has (any event before a
     /// version-1 document was loaded): it can be told neither from a duplicate nor a conflict.
+    #[code = "quota.event_too_old"]
     #[error("event {id} was applied before, but its payload is older than the book keeps (it checks from event {oldest}): it can be told neither from a duplicate nor from a conflict, and nothing was changed")]
     EventTooOld {
         /// The event id.
@@ -482,6 +513,7 @@ pub enum QuotaError {
     },
     /// An event from outside that does not fit the book (it names a subscription, user, licence,
     /// group or reseller the book does not have, or creates one it has).
+    #[code = "quota.invalid_event"]
     #[error("event {id} does not fit this quota book: {reason}")]
     InvalidEvent {
         /// The event id.
@@ -489,6 +521,7 @@ pub enum QuotaError {
         /// What does not fit.
         reason: String,
     },
+}
 }
 
 impl From<crate::log::LogError> for QuotaError {
@@ -502,47 +535,4 @@ impl From<crate::log::LogError> for QuotaError {
     }
 }
 
-impl QuotaError {
-    /// Stable machine-readable code (`quota.reason`).
-    ///
-    /// ```
-    /// # use keyledger::quota::QuotaError;
-    /// let e = QuotaError::UnknownSubscription { subscription: "x".into() };
-    /// assert_eq!(e.code(), "quota.unknown_subscription");
-    /// ```
-    pub fn code(&self) -> &'static str {
-        match self {
-            QuotaError::UnknownSubscription { .. } => "quota.unknown_subscription",
-            QuotaError::DuplicateSubscription { .. } => "quota.duplicate_subscription",
-            QuotaError::UnknownUser { .. } => "quota.unknown_user",
-            QuotaError::DuplicateLogin { .. } => "quota.duplicate_login",
-            QuotaError::UserSuspended { .. } => "quota.user_suspended",
-            QuotaError::UnknownGroup { .. } => "quota.unknown_group",
-            QuotaError::DuplicateGroupName { .. } => "quota.duplicate_group_name",
-            QuotaError::DefaultGroupFixed { .. } => "quota.default_group_fixed",
-            QuotaError::GroupNotEmpty { .. } => "quota.group_not_empty",
-            QuotaError::GroupsNotAvailable { .. } => "quota.groups_not_available",
-            QuotaError::UnknownLicence { .. } => "quota.unknown_licence",
-            QuotaError::LimitExceeded { .. } => "quota.limit_exceeded",
-            QuotaError::LimitBelowAssigned { .. } => "quota.limit_below_assigned",
-            QuotaError::QuotaBelowUsage { .. } => "quota.quota_below_usage",
-            QuotaError::UsageAboveQuota { .. } => "quota.usage_above_quota",
-            QuotaError::Overflow { .. } => "quota.overflow",
-            QuotaError::Negative { .. } => "quota.negative",
-            QuotaError::InvalidField { .. } => "quota.invalid_field",
-            QuotaError::SyncNotAvailable { .. } => "quota.sync_not_available",
-            QuotaError::SyncNotEnabled { .. } => "quota.sync_not_enabled",
-            QuotaError::SyncInUse { .. } => "quota.sync_in_use",
-            QuotaError::DuplicateEmail { .. } => "quota.duplicate_email",
-            QuotaError::SubscriptionHeld { .. } => "quota.subscription_held",
-            QuotaError::SubscriptionStopped { .. } => "quota.subscription_stopped",
-            QuotaError::UnknownReseller { .. } => "quota.unknown_reseller",
-            QuotaError::DuplicateReseller { .. } => "quota.duplicate_reseller",
-            QuotaError::ResellerCancelled { .. } => "quota.reseller_cancelled",
-            QuotaError::EventConflict { .. } => "quota.event_conflict",
-            QuotaError::EventGap { .. } => "quota.event_gap",
-            QuotaError::EventTooOld { .. } => "quota.event_too_old",
-            QuotaError::InvalidEvent { .. } => "quota.invalid_event",
-        }
-    }
-}
+impl QuotaError {}
