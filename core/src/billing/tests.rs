@@ -1289,3 +1289,97 @@ fn rolling_window_and_snapshot_explanations() {
         r#"{"rolling_window":{"days":31,"first_month_free":true}}"#
     );
 }
+
+/// Dense, time-sorted rows (blocks of one day, as in a warehouse export), so that `bulk::bill`
+/// takes its block path and its watched days; `disabled_hours` moves the rules' thresholds inside
+/// a day. Licence `l`: activated `act` days before the month (negative: inside it), calls home
+/// once a day on days `from..=to` at a random second, optionally deactivated on day `stop`.
+#[allow(clippy::type_complexity)]
+fn dense_bulk_vs_fold(
+    lics: &[(i64, u32, u32, Option<u32>, u32)],
+    secs: &[i64],
+    disabled_hours: i64,
+) {
+    let month = Month::new(2026, 11).unwrap();
+    let start = 1_793_491_200i64;
+    let policy = LifecyclePolicy {
+        disabled_after_seconds: 14 * DAY + disabled_hours * 3600,
+        ..LifecyclePolicy::default()
+    };
+    let n = lics.len();
+    let mut activated_at = Vec::new();
+    let mut deactivated_at = Vec::new();
+    let mut before = Vec::new();
+    let mut group = Vec::new();
+    let mut rows: Vec<(i64, u32)> = Vec::new();
+    for (l, &(act, from, to, stop, g)) in lics.iter().enumerate() {
+        let a = start - act * DAY + secs[l % secs.len()] % DAY;
+        activated_at.push(a);
+        deactivated_at.push(stop.map_or(i64::MAX, |d| start + i64::from(d) * DAY + 3_600));
+        before.push(if act > 0 {
+            start - 1 - secs[(l + 1) % secs.len()] % DAY
+        } else {
+            i64::MIN
+        });
+        group.push((g % 2) as u16);
+        for d in from..=to.min(29) {
+            let t = start + i64::from(d) * DAY + secs[(l + d as usize) % secs.len()] % DAY;
+            if t >= a {
+                rows.push((t, l as u32));
+            }
+        }
+    }
+    rows.sort_unstable();
+    let licence: Vec<u32> = rows.iter().map(|r| r.1).collect();
+    let at: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let input = bulk::BulkInput {
+        licence: &licence,
+        at: &at,
+        activated_at: &activated_at,
+        deactivated_at: &deactivated_at,
+        last_contact_before: &before,
+        group: &group,
+        groups: 2,
+        time_sorted: true,
+    };
+    let mut by_licence = rows.clone();
+    by_licence.sort_unstable_by_key(|r| (r.1, r.0));
+    let ls: Vec<u32> = by_licence.iter().map(|r| r.1).collect();
+    let ts: Vec<i64> = by_licence.iter().map(|r| r.0).collect();
+    for rule in [
+        BillingRule::EndOfMonth,
+        BillingRule::ROLLING_31,
+        BillingRule::RollingWindow {
+            days: 10,
+            first_month_free: true,
+        },
+        BillingRule::Snapshot { day: 15, hour: 12 },
+        BillingRule::Snapshot { day: 1, hour: 5 },
+        BillingRule::Peak,
+        BillingRule::STORAGECRAFT,
+    ] {
+        let fast = bulk::bill(&input, month, "UTC", rule, &policy).unwrap();
+        let mut p = bulk::Partial::new(n, month, "UTC", rule, &policy).unwrap();
+        p.update(&bulk::BulkInput {
+            licence: &ls,
+            at: &ts,
+            time_sorted: false,
+            ..input
+        })
+        .unwrap();
+        let folded = p.finish(&input).unwrap();
+        assert_eq!(fast, folded, "{rule:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn bulk_block_path_equals_the_ordered_fold(
+        lics in proptest::collection::vec((-20i64..60, 0u32..30, 0u32..30, proptest::option::weighted(0.2, 0u32..30), 0u32..2), 64..260),
+        secs in proptest::collection::vec(0i64..DAY, 1..50),
+        disabled_hours in prop_oneof![Just(0i64), 1i64..23],
+    ) {
+        dense_bulk_vs_fold(&lics, &secs, disabled_hours);
+    }
+}
