@@ -521,7 +521,7 @@ fn main() -> Result<(), keyledger::Error> {
         &ledger.licence_histories(end),
         &catalog,
         october,
-        "UTC",
+        &keyledger::billing::Zone::utc(),
         &prices,
     )?;
     println!();
@@ -532,7 +532,7 @@ fn main() -> Result<(), keyledger::Error> {
         &ledger.licence_histories(end),
         &catalog,
         october,
-        "UTC",
+        &keyledger::billing::Zone::utc(),
         &prices,
     )?;
     println!();

@@ -6,6 +6,7 @@
 
 use super::bulk::{validate, BulkInput, BulkResult};
 use super::partial::{at_rule, bit, lic, set, Acc, Ctx, Partial};
+use super::Zone;
 use super::{BillingError, BillingRule, Month};
 use crate::lifecycle::LifecyclePolicy;
 
@@ -102,7 +103,7 @@ fn snapshot_edges(
 pub(super) fn bill(
     input: &BulkInput<'_>,
     month: Month,
-    zone: &str,
+    zone: &Zone,
     rule: BillingRule,
     policy: &LifecyclePolicy,
 ) -> Result<BulkResult, BillingError> {
