@@ -19,12 +19,13 @@ fn bulk_billing(c: &mut Criterion) {
     };
     let month = Month::new(2026, 11).expect("valid month");
     let policy = LifecyclePolicy::default();
+    let utc = keyledger::billing::Zone::utc();
     let mut g = c.benchmark_group("billing");
     g.sample_size(10);
     g.throughput(Throughput::Elements(data.at.len() as u64));
     g.bench_function("any_day_counts_1m_30m", |b| {
         b.iter(|| {
-            bulk::any_day_counts(black_box(&input), month, "UTC", &policy).expect("valid input")
+            bulk::any_day_counts(black_box(&input), month, &utc, &policy).expect("valid input")
         })
     });
     let unsorted = bulk::BulkInput {
@@ -33,13 +34,13 @@ fn bulk_billing(c: &mut Criterion) {
     };
     g.bench_function("any_day_counts_no_time_order_1m_30m", |b| {
         b.iter(|| {
-            bulk::any_day_counts(black_box(&unsorted), month, "UTC", &policy).expect("valid input")
+            bulk::any_day_counts(black_box(&unsorted), month, &utc, &policy).expect("valid input")
         })
     });
     for (name, rule) in RULES {
         g.bench_function(format!("bulk_{name}_1m_30m"), |b| {
             b.iter(|| {
-                bulk::bill(black_box(&input), month, "UTC", rule, &policy).expect("valid input")
+                bulk::bill(black_box(&input), month, &utc, rule, &policy).expect("valid input")
             })
         });
     }

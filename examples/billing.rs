@@ -108,7 +108,7 @@ fn main() -> Result<(), keyledger::Error> {
     let prices = keyledger_examples::demo_prices("EUR")?;
 
     let november = Month::new(2026, 11)?;
-    let zone = "Europe/Berlin";
+    let zone = &keyledger::billing::Zone::get("Europe/Berlin")?;
     let report = BillingDetail::build(&histories, &catalog, november, zone, &prices)?;
     println!("{report}");
 

@@ -508,7 +508,7 @@ fn main() -> Result<(), keyledger::Error> {
         &ledger.licence_histories(end),
         &catalog,
         october,
-        "UTC",
+        &keyledger::billing::Zone::utc(),
         &prices,
     )?;
     println!();
@@ -519,7 +519,7 @@ fn main() -> Result<(), keyledger::Error> {
         &ledger.licence_histories(end),
         &catalog,
         october,
-        "UTC",
+        &keyledger::billing::Zone::utc(),
         &prices,
     )?;
     println!();

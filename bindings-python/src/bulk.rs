@@ -65,7 +65,7 @@ fn bulk_bill(
     let r = bulk::bill(
         &cols.input(groups, time_sorted)?,
         month,
-        zone,
+        &keyledger::billing::Zone::get(zone).map_err(to_py)?,
         rule,
         &policy,
     )
@@ -86,7 +86,13 @@ fn bulk_any_day_counts(
 ) -> PyResult<Vec<u64>> {
     let cols = Columns::from(columns);
     let (month, policy) = (month_arg(month)?, policy_arg(policy)?);
-    bulk::any_day_counts(&cols.input(groups, time_sorted)?, month, zone, &policy).map_err(to_py)
+    bulk::any_day_counts(
+        &cols.input(groups, time_sorted)?,
+        month,
+        &keyledger::billing::Zone::get(zone).map_err(to_py)?,
+        &policy,
+    )
+    .map_err(to_py)
 }
 
 type ColumnTuple<'py> = (

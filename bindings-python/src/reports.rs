@@ -613,10 +613,11 @@ document!(PyExplanation(Explanation) as "Explanation", "Which days of a month co
     text: String => "str" = |s| s.text.clone();
 });
 
-fn zone_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+fn zone_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<keyledger::billing::Zone> {
     match obj {
-        Some(z) if !z.is_none() => Ok(crate::errors::text(z, "zone")?.into_owned()),
-        _ => Ok("UTC".into()),
+        Some(z) if !z.is_none() => keyledger::billing::Zone::get(&crate::errors::text(z, "zone")?)
+            .map_err(crate::errors::to_py),
+        _ => Ok(keyledger::billing::Zone::utc()),
     }
 }
 

@@ -69,8 +69,14 @@ pub fn billing_detail(
     let histories = histories_arg(&histories)?;
     let o: DetailOptions = document(&options, "options", "{month, prices, zone?, catalog?}")?;
     let catalog = catalog_or_preset(o.catalog);
-    let report =
-        BillingDetail::build(&histories, &catalog, o.month, &o.zone, &o.prices).map_err(to_js)?;
+    let report = BillingDetail::build(
+        &histories,
+        &catalog,
+        o.month,
+        &billing::Zone::get(&o.zone).map_err(to_js)?,
+        &o.prices,
+    )
+    .map_err(to_js)?;
     let csv = report.to_csv().map_err(to_js)?;
     output(&WithCsv {
         text: Some(report.to_string()),
@@ -93,8 +99,14 @@ pub fn double_billing(
     let histories = histories_arg(&histories)?;
     let o: DetailOptions = document(&options, "options", "{month, prices, zone?, catalog?}")?;
     let catalog = catalog_or_preset(o.catalog);
-    let report = billing::DoubleBilling::build(&histories, &catalog, o.month, &o.zone, &o.prices)
-        .map_err(to_js)?;
+    let report = billing::DoubleBilling::build(
+        &histories,
+        &catalog,
+        o.month,
+        &billing::Zone::get(&o.zone).map_err(to_js)?,
+        &o.prices,
+    )
+    .map_err(to_js)?;
     let csv = report.to_csv().map_err(to_js)?;
     output(&WithCsv {
         text: Some(report.to_string()),
@@ -169,7 +181,7 @@ pub fn activation_report(
         &catalog,
         o.start,
         o.end,
-        &o.zone,
+        &billing::Zone::get(&o.zone).map_err(to_js)?,
         &o.products,
         &sort,
     )
@@ -223,7 +235,14 @@ pub fn trends(
     let o: RuleOptions = document(&options, "options", "{last, zone?, rule?, catalog?}")?;
     let last = required(o.last, "options.last")?;
     let catalog = catalog_or_preset(o.catalog);
-    let trends = Trends::build(&histories, &catalog, last, &o.zone, o.rule).map_err(to_js)?;
+    let trends = Trends::build(
+        &histories,
+        &catalog,
+        last,
+        &billing::Zone::get(&o.zone).map_err(to_js)?,
+        o.rule,
+    )
+    .map_err(to_js)?;
     let csv = trends.to_csv().map_err(to_js)?;
     output(&TrendsWithCsv { trends, csv })
 }
@@ -242,7 +261,16 @@ pub fn explain(
     let o: RuleOptions = document(&options, "options", "{month, zone?, rule?, catalog?}")?;
     let month = required(o.month, "options.month")?;
     let catalog = catalog_or_preset(o.catalog);
-    output(&billing::explain(&history, &catalog, month, &o.zone, o.rule).map_err(to_js)?)
+    output(
+        &billing::explain(
+            &history,
+            &catalog,
+            month,
+            &billing::Zone::get(&o.zone).map_err(to_js)?,
+            o.rule,
+        )
+        .map_err(to_js)?,
+    )
 }
 
 /// `validatePrices(prices)`: checks a price list and returns it normalised (defaults filled in).
@@ -367,7 +395,16 @@ pub fn bulk_bill(
 ) -> Result<JsValue, JsValue> {
     let (cols, o, policy) = bulk_args(&columns, &options)?;
     let input = cols.input(usize::from(o.groups), o.time_sorted);
-    output(&bulk::bill(&input, o.month, &o.zone, o.rule, &policy).map_err(to_js)?)
+    output(
+        &bulk::bill(
+            &input,
+            o.month,
+            &billing::Zone::get(&o.zone).map_err(to_js)?,
+            o.rule,
+            &policy,
+        )
+        .map_err(to_js)?,
+    )
 }
 
 /// `bulkAnyDayCounts(columns, {groups, month, zone = "UTC", timeSorted = false, policy?})`: the
@@ -382,5 +419,13 @@ pub fn bulk_any_day_counts(
 ) -> Result<JsValue, JsValue> {
     let (cols, o, policy) = bulk_args(&columns, &options)?;
     let input = cols.input(usize::from(o.groups), o.time_sorted);
-    output(&bulk::any_day_counts(&input, o.month, &o.zone, &policy).map_err(to_js)?)
+    output(
+        &bulk::any_day_counts(
+            &input,
+            o.month,
+            &billing::Zone::get(&o.zone).map_err(to_js)?,
+            &policy,
+        )
+        .map_err(to_js)?,
+    )
 }

@@ -260,7 +260,7 @@ fn billed_to(m: &Moved, month: Month) -> String {
         &m.l.licence_histories(day(92)),
         m.l.catalog(),
         month,
-        "UTC",
+        &keyledger::billing::Zone::utc(),
         &prices(BillingRule::STORAGECRAFT),
     )
     .unwrap();
@@ -284,7 +284,7 @@ fn a_past_month_stays_with_the_customer_that_held_the_key() {
         m.l.catalog(),
         october().first_day(),
         october().first_day() + Duration::days(30),
-        "UTC",
+        &keyledger::billing::Zone::utc(),
         &[],
         &ActivationSortKey::DEFAULT,
     )
@@ -351,7 +351,7 @@ fn a_move_inside_a_month_after_the_licence_ended_leaves_that_month_with_the_old_
         &m.l.licence_histories(day(92)),
         m.l.catalog(),
         november(),
-        "UTC",
+        &keyledger::billing::Zone::utc(),
         &prices(BillingRule::AnyDay),
     )
     .unwrap();
@@ -393,7 +393,7 @@ fn a_call_home_delivered_after_the_lapse_does_not_revive_the_activation() {
         &l.licence_histories(day(31)),
         l.catalog(),
         october(),
-        "UTC",
+        &keyledger::billing::Zone::utc(),
         &prices(BillingRule::AnyDay),
     )
     .unwrap();
@@ -548,7 +548,7 @@ fn the_51st_job_of_a_type_is_refused_while_other_types_have_room() {
         &l.licence_histories(day(5)),
         l.catalog(),
         october(),
-        "UTC",
+        &keyledger::billing::Zone::utc(),
         &prices(BillingRule::AnyDay),
     )
     .unwrap();
@@ -649,7 +649,7 @@ fn billing_detail_columns_line_up_whatever_the_account_name() {
         &l.licence_histories(day(40)),
         l.catalog(),
         october(),
-        "UTC",
+        &keyledger::billing::Zone::utc(),
         &prices(BillingRule::AnyDay),
     )
     .unwrap();

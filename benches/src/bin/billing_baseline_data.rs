@@ -73,8 +73,9 @@ fn main() {
     };
     let month = Month::new(2026, 11).expect("month");
     let policy = LifecyclePolicy::default();
+    let utc = keyledger::billing::Zone::utc();
     let (t_fast, c_fast, fast) = best(runs, || {
-        bulk::any_day_counts(&input, month, "UTC", &policy).expect("bill")
+        bulk::any_day_counts(&input, month, &utc, &policy).expect("bill")
     });
     let mut entries = vec![format!(
         "{{\"rule\": \"any_day_counts\", \"seconds\": {t_fast}, \"cpu_seconds\": {c_fast}, \"licences\": {fast:?}}}"
@@ -88,7 +89,7 @@ fn main() {
     );
     for (name, rule) in RULES {
         let (t, c, r) = best(runs, || {
-            bulk::bill(&input, month, "UTC", rule, &policy).expect("bill")
+            bulk::bill(&input, month, &utc, rule, &policy).expect("bill")
         });
         if rule == BillingRule::AnyDay {
             let full: Vec<u64> = r.groups.iter().map(|g| g.licences).collect();

@@ -1,6 +1,7 @@
 //! The Activation Report: activations and deactivations in a date range.
 
-use super::{zone, BillingError};
+use super::BillingError;
+use super::Zone;
 use crate::catalog::{Catalog, ProductId};
 use crate::key::ProductKey;
 use crate::lifecycle::LicenceHistory;
@@ -99,8 +100,8 @@ impl ActivationReport {
     /// use chrono::NaiveDate;
     /// let d = |day| NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
     /// let c = presets::storagecraft();
-    /// assert!(ActivationReport::build(&[], &c, d(1), d(30), "UTC", &[], &[])?.rows.is_empty());
-    /// let err = ActivationReport::build(&[], &c, d(30), d(1), "UTC", &[], &[]).unwrap_err();
+    /// assert!(ActivationReport::build(&[], &c, d(1), d(30), &keyledger::billing::Zone::utc(), &[], &[])?.rows.is_empty());
+    /// let err = ActivationReport::build(&[], &c, d(30), d(1), &keyledger::billing::Zone::utc(), &[], &[]).unwrap_err();
     /// assert_eq!(err.code(), "billing.range_reversed");
     /// # Ok::<(), keyledger::billing::BillingError>(())
     /// ```
@@ -109,7 +110,7 @@ impl ActivationReport {
         catalog: &Catalog,
         start: NaiveDate,
         end: NaiveDate,
-        zone_name: &str,
+        zone: &Zone,
         products: &[ProductId],
         sort: &[ActivationSortKey],
     ) -> Result<ActivationReport, BillingError> {
@@ -119,7 +120,7 @@ impl ActivationReport {
                 end: end.to_string(),
             });
         }
-        let tz = zone(zone_name)?;
+        let tz = zone;
         let mut rows = Vec::new();
         for h in histories {
             let p = catalog.get(h.product).ok_or(BillingError::UnknownProduct {
@@ -179,7 +180,7 @@ impl ActivationReport {
         Ok(ActivationReport {
             start,
             end,
-            time_zone: zone_name.to_string(),
+            time_zone: zone.name().to_string(),
             products: products.to_vec(),
             sort,
             rows,
@@ -195,7 +196,7 @@ impl ActivationReport {
     /// # use keyledger::billing::ActivationReport;
     /// # use keyledger::catalog::presets;
     /// # let d = |day| chrono::NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
-    /// let r = ActivationReport::build(&[], &presets::storagecraft(), d(1), d(30), "UTC", &[], &[])?;
+    /// let r = ActivationReport::build(&[], &presets::storagecraft(), d(1), d(30), &keyledger::billing::Zone::utc(), &[], &[])?;
     /// assert_eq!(r.to_csv()?, "key_type,product,key,serial,account,site,machine,edition,event,at,date\n");
     /// # Ok::<(), keyledger::billing::BillingError>(())
     /// ```

@@ -44,7 +44,7 @@
 //!     groups: 1,
 //!     time_sorted: true,
 //! };
-//! let r = bulk::bill(&input, Month::new(2026, 11)?, "UTC", BillingRule::STORAGECRAFT, &LifecyclePolicy::default())?;
+//! let r = bulk::bill(&input, Month::new(2026, 11)?, &keyledger::billing::Zone::utc(), BillingRule::STORAGECRAFT, &LifecyclePolicy::default())?;
 //! // Licence 0: 1–15 Nov (Late until 15 Nov 00:00 inclusive); licence 1 also 20–30 Nov.
 //! assert_eq!(r.days, [15, 26]);
 //! assert_eq!(r.groups[0].licences, 2); // 15 > 14 and 26 > 14
@@ -52,6 +52,7 @@
 //! ```
 
 pub use super::partial::Partial;
+use super::Zone;
 use super::{BillingError, BillingRule, Month};
 use crate::lifecycle::LifecyclePolicy;
 use rust_decimal::Decimal;
@@ -148,14 +149,14 @@ fn check_len(column: &'static str, expected: usize, found: usize) -> Result<(), 
 /// use keyledger::lifecycle::LifecyclePolicy;
 /// let input = bulk::BulkInput { licence: &[0], at: &[0], activated_at: &[], deactivated_at: &[],
 ///     last_contact_before: &[], group: &[], groups: 1, time_sorted: false };
-/// let err = bulk::bill(&input, Month::new(2026, 11)?, "UTC", BillingRule::AnyDay, &LifecyclePolicy::default());
+/// let err = bulk::bill(&input, Month::new(2026, 11)?, &keyledger::billing::Zone::utc(), BillingRule::AnyDay, &LifecyclePolicy::default());
 /// assert_eq!(err.unwrap_err().code(), "billing.licence_out_of_range");
 /// # Ok::<(), keyledger::billing::BillingError>(())
 /// ```
 pub fn bill(
     input: &BulkInput<'_>,
     month: Month,
-    zone: &str,
+    zone: &Zone,
     rule: BillingRule,
     policy: &LifecyclePolicy,
 ) -> Result<BulkResult, BillingError> {
@@ -188,20 +189,20 @@ pub fn bill(
 ///     time_sorted: true,
 /// };
 /// let month = Month::new(2026, 11)?;
-/// let counts = bulk::any_day_counts(&input, month, "UTC", &LifecyclePolicy::default())?;
+/// let counts = bulk::any_day_counts(&input, month, &keyledger::billing::Zone::utc(), &LifecyclePolicy::default())?;
 /// assert_eq!(counts, [0, 1]);
-/// let full = bulk::bill(&input, month, "UTC", BillingRule::AnyDay, &LifecyclePolicy::default())?;
+/// let full = bulk::bill(&input, month, &keyledger::billing::Zone::utc(), BillingRule::AnyDay, &LifecyclePolicy::default())?;
 /// assert_eq!(full.groups.iter().map(|g| g.licences).collect::<Vec<_>>(), counts);
 /// # Ok::<(), keyledger::billing::BillingError>(())
 /// ```
 pub fn any_day_counts(
     input: &BulkInput<'_>,
     month: Month,
-    zone: &str,
+    zone: &Zone,
     policy: &LifecyclePolicy,
 ) -> Result<Vec<u64>, BillingError> {
     let n = validate(input)?;
-    let b = month.bounds(zone)?;
+    let b = month.bounds(zone);
     let origin = b.start().timestamp();
     let end = b.end().timestamp() - origin;
     let late = policy.disabled_after_seconds.saturating_add(1);

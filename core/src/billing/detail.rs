@@ -3,6 +3,7 @@
 use super::explain;
 use super::money::{checked_sum, line_amount};
 use super::policy::{evaluate, evaluate_rule, peak, quantity, term_marks, LicenceMonth};
+use super::Zone;
 use super::{BillingError, BillingRule, Month, MonthBounds, PriceList, Rounding};
 use crate::catalog::{Catalog, ProductId};
 use crate::key::ProductKey;
@@ -161,7 +162,7 @@ impl BillingDetail {
     /// use keyledger::billing::{BillingDetail, BillingRule, Month, PriceList};
     /// use keyledger::catalog::presets;
     /// let prices = PriceList::new("USD", BillingRule::AnyDay)?;
-    /// let r = BillingDetail::build(&[], &presets::storagecraft(), Month::new(2026, 2)?, "UTC", &prices)?;
+    /// let r = BillingDetail::build(&[], &presets::storagecraft(), Month::new(2026, 2)?, &keyledger::billing::Zone::utc(), &prices)?;
     /// let types: Vec<&str> = r.tables.iter().map(|t| t.key_type.as_str()).collect();
     /// assert_eq!(types, ["SP MSP ShadowProtect", "SP MSP ImageManager", "Legacy ShadowProtect", "Legacy ImageManager"]);
     /// assert!(r.total.is_zero());
@@ -171,11 +172,11 @@ impl BillingDetail {
         histories: &[LicenceHistory],
         catalog: &Catalog,
         month: Month,
-        zone: &str,
+        zone: &Zone,
         prices: &PriceList,
     ) -> Result<BillingDetail, BillingError> {
         prices.validate()?;
-        let b = month.bounds(zone)?;
+        let b = month.bounds(zone);
         let mut tables: Vec<KeyTable> = Vec::new();
         for p in catalog.products() {
             if !tables.iter().any(|t| t.key_type == p.key_type) {
@@ -365,7 +366,7 @@ impl BillingDetail {
         let total = checked_sum(account_totals.iter().map(|a| a.amount), "the grand total")?;
         Ok(BillingDetail {
             month,
-            time_zone: zone.to_string(),
+            time_zone: zone.name().to_string(),
             currency: prices.currency.clone(),
             rule: prices.rule,
             rounding: prices.rounding,
@@ -390,7 +391,7 @@ impl BillingDetail {
     /// use keyledger::catalog::presets;
     /// let prices = PriceList::new("USD", BillingRule::AnyDay)?;
     /// let c = presets::storagecraft();
-    /// let before = BillingDetail::build(&[], &c, Month::new(2026, 11)?, "UTC", &prices)?;
+    /// let before = BillingDetail::build(&[], &c, Month::new(2026, 11)?, &keyledger::billing::Zone::utc(), &prices)?;
     /// let again = before.recompute(&[], &c, &prices)?;
     /// assert!(again.diff.is_empty());
     /// let euros = PriceList::new("EUR", BillingRule::AnyDay)?;
@@ -409,7 +410,13 @@ impl BillingDetail {
                 found: prices.currency.clone(),
             });
         }
-        let report = BillingDetail::build(histories, catalog, self.month, &self.time_zone, prices)?;
+        let report = BillingDetail::build(
+            histories,
+            catalog,
+            self.month,
+            &Zone::get(&self.time_zone)?,
+            prices,
+        )?;
         let diff = BillingDiff::between(self, &report)?;
         Ok(Recomputed { report, diff })
     }
@@ -424,7 +431,7 @@ impl BillingDetail {
     /// use keyledger::billing::{BillingDetail, BillingRule, Month, PriceList};
     /// use keyledger::catalog::presets;
     /// let prices = PriceList::new("USD", BillingRule::AnyDay)?;
-    /// let r = BillingDetail::build(&[], &presets::storagecraft(), Month::new(2026, 11)?, "UTC", &prices)?;
+    /// let r = BillingDetail::build(&[], &presets::storagecraft(), Month::new(2026, 11)?, &keyledger::billing::Zone::utc(), &prices)?;
     /// let csv = r.to_csv()?;
     /// assert!(csv.starts_with("section,key_type,account,site,key,machine,product,edition,"));
     /// assert!(csv.ends_with("total,,,,,,,,,,,,,,0,USD,\n"));

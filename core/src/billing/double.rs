@@ -37,7 +37,7 @@
 //! let msp = history("6VWX-KVJH-PE9Z-D362", presets::SHADOWPROTECT_MSP, "SRV-01",
 //!     vec![span(at(11, 10), None, LicenceState::Active)]);
 //! let prices = PriceList::new("USD", BillingRule::STORAGECRAFT)?;
-//! let r = DoubleBilling::build(&[legacy, msp], &presets::storagecraft(), Month::new(2026, 11)?, "UTC", &prices)?;
+//! let r = DoubleBilling::build(&[legacy, msp], &presets::storagecraft(), Month::new(2026, 11)?, &keyledger::billing::Zone::utc(), &prices)?;
 //! assert_eq!(r.rows.len(), 1);
 //! assert_eq!(r.rows[0].overlapping_days, 21); // 10–30 Nov
 //! assert_eq!(r.rows[0].legacy_key.to_string(), "6YD0-9HRC-8Z1P-0M91");
@@ -47,6 +47,7 @@
 use super::layout::{or_dash, write_table};
 use super::placement::month_placement;
 use super::policy::evaluate;
+use super::Zone;
 use super::{BillingError, Month, PriceList};
 use crate::catalog::{Catalog, Licensing, Product};
 use crate::key::ProductKey;
@@ -153,7 +154,7 @@ impl DoubleBilling {
     /// use keyledger::billing::{BillingRule, DoubleBilling, Month, PriceList};
     /// use keyledger::catalog::presets;
     /// let prices = PriceList::new("USD", BillingRule::AnyDay)?;
-    /// let r = DoubleBilling::build(&[], &presets::storagecraft(), Month::new(2026, 11)?, "UTC", &prices)?;
+    /// let r = DoubleBilling::build(&[], &presets::storagecraft(), Month::new(2026, 11)?, &keyledger::billing::Zone::utc(), &prices)?;
     /// assert!(r.rows.is_empty());
     /// assert!(DoubleBilling::build(&[], &presets::storagecraft(), Month::new(2026, 11)?, "Mars/Base", &prices).is_err());
     /// # Ok::<(), keyledger::billing::BillingError>(())
@@ -162,10 +163,10 @@ impl DoubleBilling {
         histories: &[LicenceHistory],
         catalog: &Catalog,
         month: Month,
-        zone: &str,
+        zone: &Zone,
         prices: &PriceList,
     ) -> Result<Self, BillingError> {
-        let b = month.bounds(zone)?;
+        let b = month.bounds(zone);
         let product = |h: &LicenceHistory| {
             catalog.get(h.product).ok_or(BillingError::UnknownProduct {
                 product: h.product.get(),
@@ -240,7 +241,7 @@ impl DoubleBilling {
         });
         Ok(DoubleBilling {
             month,
-            time_zone: zone.to_string(),
+            time_zone: zone.name().to_string(),
             rows,
         })
     }
@@ -254,7 +255,7 @@ impl DoubleBilling {
     /// use keyledger::billing::{BillingRule, DoubleBilling, Month, PriceList};
     /// use keyledger::catalog::presets;
     /// let prices = PriceList::new("USD", BillingRule::AnyDay)?;
-    /// let r = DoubleBilling::build(&[], &presets::storagecraft(), Month::new(2026, 11)?, "UTC", &prices)?;
+    /// let r = DoubleBilling::build(&[], &presets::storagecraft(), Month::new(2026, 11)?, &keyledger::billing::Zone::utc(), &prices)?;
     /// assert!(r.to_csv()?.starts_with("month,account,site,machine,"));
     /// # Ok::<(), keyledger::billing::BillingError>(())
     /// ```
@@ -399,7 +400,7 @@ mod tests {
             hs,
             &presets::storagecraft(),
             Month::new(2026, 11).unwrap(),
-            "UTC",
+            &Zone::utc(),
             &prices,
         )
         .unwrap()
@@ -563,7 +564,7 @@ mod tests {
             &[x],
             &presets::storagecraft(),
             Month::new(2026, 11).unwrap(),
-            "UTC",
+            &Zone::utc(),
             &prices,
         )
         .unwrap_err();

@@ -1,6 +1,7 @@
 //! Sentences that explain each billing decision: which days counted, and why.
 
 use super::policy::LicenceMonth;
+use super::Zone;
 use super::{BillingRule, MonthBounds};
 use crate::lifecycle::{LicenceHistory, LicenceState};
 use chrono::{Datelike, Duration};
@@ -176,7 +177,7 @@ pub struct Explanation {
 ///     activations: vec![from], deactivations: vec![],
 ///     placements: vec![], jobs: vec![],
 /// };
-/// let e = explain(&h, &presets::storagecraft(), Month::new(2026, 11)?, "UTC", BillingRule::STORAGECRAFT)?;
+/// let e = explain(&h, &presets::storagecraft(), Month::new(2026, 11)?, &keyledger::billing::Zone::utc(), BillingRule::STORAGECRAFT)?;
 /// assert_eq!(e.days, (20..=30).collect::<Vec<u32>>());
 /// assert!(!e.billable);
 /// assert_eq!(e.text, "active from 20 Nov: 11 billable days ≤ 14 → not billable");
@@ -186,10 +187,10 @@ pub fn explain_licence(
     h: &LicenceHistory,
     catalog: &crate::catalog::Catalog,
     month: super::Month,
-    zone: &str,
+    zone: &Zone,
     rule: BillingRule,
 ) -> Result<Explanation, super::BillingError> {
-    let b = month.bounds(zone)?;
+    let b = month.bounds(zone);
     let product = catalog
         .get(h.product)
         .ok_or(super::BillingError::UnknownProduct {

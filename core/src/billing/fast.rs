@@ -6,6 +6,7 @@
 
 use super::bulk::{validate, BulkInput, BulkResult};
 use super::partial::{at_rule, bit, lic, set, Acc, Ctx, Partial};
+use super::Zone;
 use super::{BillingError, BillingRule, Month};
 use crate::lifecycle::LifecyclePolicy;
 
@@ -68,10 +69,41 @@ fn has_gap(x: u32, dd: u32) -> bool {
     x & !near & !lowest != 0
 }
 
+/// The snapshot window `(snap − late, snap]`'s edge days that it covers only in part: the day of
+/// its first second (with that second) and the snapshot's own day (with the snapshot), when they
+/// are two different days of the month. `None` for a day not needed or when the edges fall on one
+/// day (its licences are billed from their rows).
+#[allow(clippy::type_complexity)]
+fn snapshot_edges(
+    ctx: &Ctx,
+    snap: i64,
+    late: i64,
+    snapping: bool,
+) -> (Option<(u32, i64)>, Option<(u32, i64)>) {
+    if !snapping {
+        return (None, None);
+    }
+    let end = ctx.end();
+    let lo = snap.saturating_sub(late).saturating_add(1);
+    let day_start = |d: u32| ctx.starts.get(d as usize).copied().unwrap_or(end);
+    let lower = (lo > 0 && lo < end)
+        .then(|| ctx.day(lo))
+        .filter(|&d| day_start(d) != lo)
+        .map(|d| (d, lo));
+    let upper = (snap >= 0 && snap < end)
+        .then(|| ctx.day(snap))
+        .filter(|&d| day_start(d + 1) - 1 != snap)
+        .map(|d| (d, snap));
+    match (lower, upper) {
+        (Some((a, _)), Some((b, _))) if a == b => (None, None),
+        x => x,
+    }
+}
+
 pub(super) fn bill(
     input: &BulkInput<'_>,
     month: Month,
-    zone: &str,
+    zone: &Zone,
     rule: BillingRule,
     policy: &LifecyclePolicy,
 ) -> Result<BulkResult, BillingError> {
@@ -150,6 +182,59 @@ pub(super) fn bill(
             }
         }
     }
+    let uses_last = matches!(
+        rule,
+        BillingRule::EndOfMonth | BillingRule::RollingWindow { .. }
+    );
+    let snapping = ctx.snap.is_some();
+    // Days where a threshold the rule needs falls inside the day, so that the call-home days
+    // alone do not decide it; the rows of those days set a bit per licence: whether one of its
+    // call-homes that day is on the threshold's side that counts (a bitmap that stays in cache).
+    // - EndOfMonth, RollingWindow: the day of the threshold for the last call-home (billable at
+    //   the month's end iff the last call-home is at or after `end − late`; in the window iff at or
+    //   after `from − late + 1`): "a call-home that day at or after the threshold".
+    // - Snapshot: the window `(snap − late, snap]`'s first day ("a call-home at or after its first
+    //   second") and the snapshot's day ("a call-home at or before the snapshot").
+    let threshold = match rule {
+        BillingRule::EndOfMonth => Some(end.saturating_sub(late)),
+        BillingRule::RollingWindow { days, .. } => Some(
+            (end - i64::from(days) * 86_400)
+                .saturating_sub(late)
+                .saturating_add(1),
+        ),
+        _ => None,
+    };
+    let inside_day = |x: i64| {
+        (x > 0 && x < end)
+            .then(|| ctx.day(x))
+            .filter(|&d| ctx.starts.get(d as usize) != Some(&x))
+            .map(|d| (d, x))
+    };
+    let watch_last = threshold.and_then(inside_day);
+    let (edge_lo, edge_hi) = snapshot_edges(&ctx, snap, late, snapping);
+    // (day, at or after) and (day, at or before).
+    let watch = [watch_last.or(edge_lo), edge_hi];
+    let mut w_after = vec![0u64; if watch[0].is_some() { words } else { 0 }];
+    let mut w_before = vec![0u64; if watch[1].is_some() { words } else { 0 }];
+    let (after_t, before_t) = (
+        watch[0].map_or(i64::MAX, |w| w.1),
+        watch[1].map_or(i64::MIN, |w| w.1),
+    );
+    let watch_days = watch.map(|w| w.map_or(usize::MAX, |w| w.0 as usize));
+    // Per day, the first and the last row index with a row of that day (rows of the day lie in
+    // between): the second pass for Peak reads only the rows up to the day it needs.
+    let mut day_rows = vec![(usize::MAX, 0usize); days_n];
+    macro_rules! hooks {
+        ($li:expr, $t:expr, $d:expr) => {{
+            let (li, t, d): (usize, i64, usize) = ($li, $t, $d);
+            if d == watch_days[0] && t >= after_t {
+                set(&mut w_after, li);
+            }
+            if d == watch_days[1] && t <= before_t {
+                set(&mut w_before, li);
+            }
+        }};
+    }
     // One call-home row, any case.
     macro_rules! row {
         ($i:expr, $l:expr, $t:expr) => {{
@@ -189,6 +274,10 @@ pub(super) fn bill(
                 if let Some(w) = on_day.get_mut(d * words + (li >> 6)) {
                     *w |= 1u64 << (li & 63);
                 }
+                if let Some(r) = day_rows.get_mut(d) {
+                    *r = (r.0.min(i), r.1.max(i + 1));
+                }
+                hooks!(li, t, d);
                 if !derive {
                     if let Some(m) = imask.get_mut(li) {
                         *m |= ctx.mask(t, (t + late).min(stop));
@@ -203,7 +292,7 @@ pub(super) fn bill(
     const B: usize = 32;
     let mut done_rows = 0usize;
     if derive {
-        let (mut day_lo, mut day_hi, mut day_base) = (0i64, 0i64, 0usize);
+        let (mut day_lo, mut day_hi, mut day) = (0i64, 0i64, 0usize);
         let fits = |ls: &[u32], ts: &[i64], lo: i64, hi: i64| {
             let mut ok = true;
             for (&l, &t) in ls.iter().zip(ts) {
@@ -224,17 +313,26 @@ pub(super) fn bill(
                 if (t0 as u64) < (end as u64) {
                     day_lo = (t0 / 86_400) * 86_400;
                     day_hi = day_lo + 86_400;
-                    day_base = (t0 / 86_400) as usize * words;
+                    day = (t0 / 86_400) as usize;
                     ok = fits(ls, ts, day_lo, day_hi);
                 }
             }
             if ok {
+                let day_base = day * words;
                 // Rows of cold licences too: their bits are filtered when the licence is finished
                 // (days before the activation, after the stop).
                 for &l in ls {
                     let li = l as usize;
                     if let Some(w) = on_day.get_mut(day_base + (li >> 6)) {
                         *w |= 1u64 << (li & 63);
+                    }
+                }
+                if let Some(r) = day_rows.get_mut(day) {
+                    *r = (r.0.min(blk * B), r.1.max(blk * B + B));
+                }
+                if watch_days.contains(&day) {
+                    for (&l, &t) in ls.iter().zip(ts) {
+                        hooks!(l as usize, t.wrapping_sub(origin), day);
                     }
                 }
             } else {
@@ -257,14 +355,11 @@ pub(super) fn bill(
 
     let mut acc = Acc::new(&ctx, n, input.groups);
     let mut again: Vec<u32> = Vec::new();
+    // Whether some licence in `again` needs all rows read, or else the last day whose rows are.
+    let (mut full_scan, mut scan_day) = (false, 0usize);
     let mut runs: Vec<(i64, i64)> = Vec::with_capacity(4);
     let month_mask = ((1u64 << ctx.days()) - 1) as u32;
     let day_start = |d: u32| ctx.starts.get(d as usize).copied().unwrap_or(end);
-    let uses_last = matches!(
-        rule,
-        BillingRule::EndOfMonth | BillingRule::RollingWindow { .. }
-    );
-    let snapping = ctx.snap.is_some();
     let (mut snap_inside, mut snap_edge) = (0u32, 0u32);
     if snapping {
         let lo = snap - late + 1;
@@ -277,6 +372,7 @@ pub(super) fn bill(
             }
         }
     }
+    let edge_bits = edge_lo.map_or(0u32, |(d, _)| 1 << d) | edge_hi.map_or(0u32, |(d, _)| 1 << d);
     let mut block = [0u64; 64];
     for w in 0..words {
         // The call-home days of the word's 64 licences: a 64 × 64 bit transpose.
@@ -295,6 +391,7 @@ pub(super) fn bill(
             let Some(base) = c.base else { continue };
             if bit(&exact, l) {
                 again.push(l as u32);
+                full_scan = true;
                 continue;
             }
             let stop = c.stop;
@@ -311,6 +408,7 @@ pub(super) fn bill(
                     if stop != day_start(ds + 1) && cm & (1 << ds) != 0 {
                         // A call-home on the stop's day: before or after the stop?
                         again.push(l as u32);
+                        full_scan = true;
                         continue;
                     }
                 }
@@ -328,6 +426,7 @@ pub(super) fn bill(
                 let lapsed = (first_lo - base >= lapse, first_hi - base >= lapse);
                 if lapsed.0 != lapsed.1 || (!lapsed.0 && has_gap(cm, gap_dd)) {
                     again.push(l as u32);
+                    full_scan = true;
                     continue;
                 }
                 if !lapsed.0 {
@@ -348,26 +447,55 @@ pub(super) fn bill(
                         if cm & snap_inside != 0 {
                             on = true;
                         } else if !on && cm & snap_edge != 0 {
-                            again.push(l as u32);
-                            continue;
+                            // The edge days' earliest/latest call-home decide it, for licences
+                            // whose rows are all accepted (not cold).
+                            let resolved = !bit(&cold, l) && cm & snap_edge & !edge_bits == 0;
+                            if !resolved {
+                                again.push(l as u32);
+                                full_scan = true;
+                                continue;
+                            }
+                            let lo_in = edge_lo
+                                .is_some_and(|(d, _)| cm & (1 << d) != 0 && bit(&w_after, l));
+                            let hi_in = edge_hi
+                                .is_some_and(|(d, _)| cm & (1 << d) != 0 && bit(&w_before, l));
+                            on = lo_in || hi_in;
                         }
                     }
-                    last = last_lo;
+                    // On the watched day: the last call-home's side of the threshold, given as
+                    // the threshold or the second before (the rule reads nothing else of it).
+                    let exact_last = watch_last.filter(|w| w.0 == dl && !bit(&cold, l)).map(|w| {
+                        if bit(&w_after, l) {
+                            w.1
+                        } else {
+                            w.1 - 1
+                        }
+                    });
+                    last = exact_last.unwrap_or(last_lo);
                     let act = input.activated_at.get(l).copied().unwrap_or(i64::MAX);
                     if uses_last
+                        && exact_last.is_none()
                         && at_rule(&ctx, last_lo, stop, act, on)
                             != at_rule(&ctx, last_hi, stop, act, on)
                     {
                         again.push(l as u32);
+                        full_scan = true;
                         continue;
                     }
                     if peak {
                         let run_end = |x: i64| (x + late).min(stop).min(end);
-                        if first_hi > base + late || run_end(last_lo) != run_end(last_hi) {
+                        if first_hi > base + late {
                             again.push(l as u32);
+                            full_scan = true;
                             continue;
                         }
-                        runs.push((base, run_end(last_lo)));
+                        if exact_last.is_none() && run_end(last_lo) != run_end(last_hi) {
+                            // Its rows are all on days up to `dl`.
+                            again.push(l as u32);
+                            scan_day = scan_day.max(dl as usize);
+                            continue;
+                        }
+                        runs.push((base, run_end(last)));
                     }
                 }
             }
@@ -382,6 +510,8 @@ pub(super) fn bill(
     }
     drop(on_day);
     drop(imask);
+    drop(w_after);
+    drop(w_before);
     if !again.is_empty() {
         // The few licences the aggregate cannot decide: their rows, in time order, folded.
         let mut rows: Vec<(u32, i64)> = Vec::new();
@@ -389,11 +519,38 @@ pub(super) fn bill(
         for &l in &again {
             set(&mut pick, l as usize);
         }
-        for (&l, &t) in input.licence.iter().zip(input.at) {
-            if bit(&pick, l as usize) {
-                if let Ok(k) = again.binary_search(&l) {
-                    rows.push((k as u32, t));
-                }
+        // Rows up to the last one of `scan_day` when no licence needs all of them.
+        let upto = if full_scan {
+            input.licence.len()
+        } else {
+            day_rows
+                .iter()
+                .take(scan_day + 1)
+                .map(|r| r.1)
+                .max()
+                .unwrap_or(0)
+                .min(input.licence.len())
+        };
+        let (ls_all, ts_all) = (
+            input.licence.get(..upto).unwrap_or(input.licence),
+            input.at.get(..upto).unwrap_or(input.at),
+        );
+        // One bit test per row in a bitmap that stays in cache; a hit's index in `again` is its
+        // rank in the bitmap (`again` is in licence order).
+        let mut prank = vec![0u32; words];
+        let mut total = 0u32;
+        for (r, w) in prank.iter_mut().zip(&pick) {
+            *r = total;
+            total += w.count_ones();
+        }
+        // The instants are read only for the hits (the licence column is a third of the bytes).
+        for (i, &l) in ls_all.iter().enumerate() {
+            let li = l as usize;
+            let w = pick.get(li >> 6).copied().unwrap_or(0);
+            if (w >> (li & 63)) & 1 != 0 {
+                let below = (w & ((1u64 << (li & 63)) - 1)).count_ones();
+                let k = prank.get(li >> 6).copied().unwrap_or(0) + below;
+                rows.push((k, ts_all.get(i).copied().unwrap_or(i64::MAX)));
             }
         }
         rows.sort_unstable();

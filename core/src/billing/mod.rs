@@ -47,7 +47,7 @@
 //! };
 //! let mut prices = PriceList::new("USD", BillingRule::STORAGECRAFT)?;
 //! prices.set_price(presets::SHADOWPROTECT_MSP, Some("Server"), Decimal::new(2500, 2));
-//! let report = BillingDetail::build(&[h], &presets::storagecraft(), Month::new(2026, 11)?, "UTC", &prices)?;
+//! let report = BillingDetail::build(&[h], &presets::storagecraft(), Month::new(2026, 11)?, &keyledger::billing::Zone::utc(), &prices)?;
 //! let row = &report.tables[0].rows[0];
 //! assert_eq!(row.billable_days, 23); // 3..=25 Nov: billable at some instant of each of those days
 //! assert!(row.billable);

@@ -144,29 +144,26 @@ impl Month {
 
     /// The month's local day boundaries in the IANA zone `zone`.
     ///
-    /// # Errors
-    /// [`BillingError::UnknownTimeZone`].
-    ///
     /// ```
-    /// # use keyledger::billing::Month;
+    /// # use keyledger::billing::{Month, Zone};
     /// // Europe/Berlin leaves summer time on 25 Oct 2026: that day lasts 25 hours.
-    /// let b = Month::new(2026, 10)?.bounds("Europe/Berlin")?;
+    /// let b = Month::new(2026, 10)?.bounds(&Zone::get("Europe/Berlin")?);
     /// assert_eq!(b.day_starts.len(), 32);
     /// assert_eq!((b.day_starts[25] - b.day_starts[24]).num_hours(), 25);
     /// assert_eq!(b.start().to_rfc3339(), "2026-09-30T22:00:00+00:00");
     /// # Ok::<(), keyledger::billing::BillingError>(())
     /// ```
-    pub fn bounds(self, zone_name: &str) -> Result<MonthBounds, BillingError> {
-        let zone = Zone::get(zone_name)?;
+    pub fn bounds(self, zone: &Zone) -> MonthBounds {
+        let zone = zone.clone();
         let first = self.first_day();
         let day_starts = (0..=self.days())
             .map(|d| zone.day_start(first + Duration::days(i64::from(d))))
             .collect();
-        Ok(MonthBounds {
+        MonthBounds {
             month: self,
             zone,
             day_starts,
-        })
+        }
     }
 }
 
@@ -232,8 +229,8 @@ impl MonthBounds {
     /// First instant of the month.
     ///
     /// ```
-    /// # use keyledger::billing::Month;
-    /// let b = Month::new(2026, 11)?.bounds("UTC")?;
+    /// # use keyledger::billing::{Month, Zone};
+    /// let b = Month::new(2026, 11)?.bounds(&Zone::utc());
     /// assert_eq!(b.start().to_rfc3339(), "2026-11-01T00:00:00+00:00");
     /// # Ok::<(), keyledger::billing::BillingError>(())
     /// ```
@@ -244,8 +241,8 @@ impl MonthBounds {
     /// First instant after the month (start of the next month).
     ///
     /// ```
-    /// # use keyledger::billing::Month;
-    /// let b = Month::new(2026, 12)?.bounds("UTC")?;
+    /// # use keyledger::billing::{Month, Zone};
+    /// let b = Month::new(2026, 12)?.bounds(&Zone::utc());
     /// assert_eq!(b.end().to_rfc3339(), "2027-01-01T00:00:00+00:00");
     /// # Ok::<(), keyledger::billing::BillingError>(())
     /// ```
@@ -256,8 +253,8 @@ impl MonthBounds {
     /// Number of days in the month.
     ///
     /// ```
-    /// # use keyledger::billing::Month;
-    /// assert_eq!(Month::new(2026, 11)?.bounds("UTC")?.days(), 30);
+    /// # use keyledger::billing::{Month, Zone};
+    /// assert_eq!(Month::new(2026, 11)?.bounds(&Zone::utc()).days(), 30);
     /// # Ok::<(), keyledger::billing::BillingError>(())
     /// ```
     pub fn days(&self) -> u32 {
@@ -267,9 +264,9 @@ impl MonthBounds {
     /// The 0-based local day of the month holding `t`, if `t` is in the month.
     ///
     /// ```
-    /// # use keyledger::billing::Month;
+    /// # use keyledger::billing::{Month, Zone};
     /// # use chrono::{TimeZone, Utc};
-    /// let b = Month::new(2026, 11)?.bounds("America/New_York")?;
+    /// let b = Month::new(2026, 11)?.bounds(&Zone::get("America/New_York")?);
     /// // 2 Nov 03:00 UTC is still 1 Nov in New York (UTC−5 after 1 Nov 2026).
     /// assert_eq!(b.day_of(Utc.with_ymd_and_hms(2026, 11, 2, 3, 0, 0).unwrap()), Some(0));
     /// assert_eq!(b.day_of(Utc.with_ymd_and_hms(2026, 10, 31, 3, 0, 0).unwrap()), None);

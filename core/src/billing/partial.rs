@@ -3,6 +3,7 @@
 
 use super::bulk::{BulkGroup, BulkInput, BulkResult};
 use super::policy::{quantity, snapshot_instant};
+use super::Zone;
 use super::{BillingError, BillingRule, Month};
 use crate::lifecycle::LifecyclePolicy;
 use rust_decimal::Decimal;
@@ -51,12 +52,12 @@ pub(super) struct Ctx {
 impl Ctx {
     pub(super) fn new(
         month: Month,
-        zone: &str,
+        zone: &Zone,
         rule: BillingRule,
         policy: &LifecyclePolicy,
     ) -> Result<Ctx, BillingError> {
         rule.validate()?;
-        let b = month.bounds(zone)?;
+        let b = month.bounds(zone);
         let origin = b.start().timestamp();
         let starts: Vec<i64> = b
             .day_starts
@@ -72,7 +73,7 @@ impl Ctx {
         };
         Ok(Ctx {
             month,
-            zone: zone.to_string(),
+            zone: zone.name().to_string(),
             rule,
             origin,
             starts,
@@ -208,15 +209,15 @@ fn clear(v: &mut [u64], i: usize) {
 /// }
 /// let (month, rule, policy) = (Month::new(2026, 11)?, BillingRule::STORAGECRAFT, LifecyclePolicy::default());
 /// // The first half of the month on one worker, the second half on another.
-/// let mut a = bulk::Partial::new(2, month, "UTC", rule, &policy)?;
+/// let mut a = bulk::Partial::new(2, month, &keyledger::billing::Zone::utc(), rule, &policy)?;
 /// a.update(&columns(&[1], &[NOV1 + 5 * day]))?;
-/// let mut b = bulk::Partial::new(2, month, "UTC", rule, &policy)?;
+/// let mut b = bulk::Partial::new(2, month, &keyledger::billing::Zone::utc(), rule, &policy)?;
 /// b.update(&columns(&[1], &[NOV1 + 19 * day]))?;
 /// a.merge(&b)?;
 /// let (ls, ts) = ([1, 1], [NOV1 + 5 * day, NOV1 + 19 * day]);
 /// let whole = columns(&ls, &ts);
 /// let r = a.finish(&whole)?;
-/// assert_eq!(r, bulk::bill(&whole, month, "UTC", rule, &policy)?);
+/// assert_eq!(r, bulk::bill(&whole, month, &keyledger::billing::Zone::utc(), rule, &policy)?);
 /// assert_eq!(r.days, [15, 30]);
 /// assert_eq!(r.groups[0].licences, 2);
 /// # Ok::<(), keyledger::billing::BillingError>(())
@@ -248,14 +249,14 @@ impl Partial {
     /// ```
     /// use keyledger::billing::{bulk, BillingRule, Month};
     /// use keyledger::lifecycle::LifecyclePolicy;
-    /// let p = bulk::Partial::new(1000, Month::new(2026, 11)?, "UTC", BillingRule::AnyDay, &LifecyclePolicy::default())?;
+    /// let p = bulk::Partial::new(1000, Month::new(2026, 11)?, &keyledger::billing::Zone::utc(), BillingRule::AnyDay, &LifecyclePolicy::default())?;
     /// assert_eq!(p.licences(), 0..1000);
     /// # Ok::<(), keyledger::billing::BillingError>(())
     /// ```
     pub fn new(
         licences: usize,
         month: Month,
-        zone: &str,
+        zone: &Zone,
         rule: BillingRule,
         policy: &LifecyclePolicy,
     ) -> Result<Partial, BillingError> {
@@ -272,7 +273,7 @@ impl Partial {
     /// ```
     /// use keyledger::billing::{bulk, BillingRule, Month};
     /// use keyledger::lifecycle::LifecyclePolicy;
-    /// let p = bulk::Partial::for_range(5000, 1000, Month::new(2026, 11)?, "UTC", BillingRule::AnyDay, &LifecyclePolicy::default())?;
+    /// let p = bulk::Partial::for_range(5000, 1000, Month::new(2026, 11)?, &keyledger::billing::Zone::utc(), BillingRule::AnyDay, &LifecyclePolicy::default())?;
     /// assert_eq!(p.licences(), 5000..6000);
     /// # Ok::<(), keyledger::billing::BillingError>(())
     /// ```
@@ -280,7 +281,7 @@ impl Partial {
         first: u32,
         licences: usize,
         month: Month,
-        zone: &str,
+        zone: &Zone,
         rule: BillingRule,
         policy: &LifecyclePolicy,
     ) -> Result<Partial, BillingError> {
@@ -341,7 +342,7 @@ impl Partial {
     /// ```
     /// use keyledger::billing::{bulk, BillingRule, Month};
     /// use keyledger::lifecycle::LifecyclePolicy;
-    /// let mut p = bulk::Partial::new(1, Month::new(2026, 11)?, "UTC", BillingRule::AnyDay, &LifecyclePolicy::default())?;
+    /// let mut p = bulk::Partial::new(1, Month::new(2026, 11)?, &keyledger::billing::Zone::utc(), BillingRule::AnyDay, &LifecyclePolicy::default())?;
     /// let input = bulk::BulkInput { licence: &[3], at: &[0], activated_at: &[0], deactivated_at: &[i64::MAX],
     ///     last_contact_before: &[i64::MIN], group: &[0], groups: 1, time_sorted: false };
     /// assert_eq!(p.update(&input).unwrap_err().code(), "billing.licence_out_of_range");
@@ -465,11 +466,11 @@ impl Partial {
     /// use keyledger::billing::{bulk, BillingRule, Month};
     /// use keyledger::lifecycle::LifecyclePolicy;
     /// let (month, policy) = (Month::new(2026, 11)?, LifecyclePolicy::default());
-    /// let mut a = bulk::Partial::for_range(0, 10, month, "UTC", BillingRule::AnyDay, &policy)?;
-    /// let b = bulk::Partial::for_range(10, 5, month, "UTC", BillingRule::AnyDay, &policy)?;
+    /// let mut a = bulk::Partial::for_range(0, 10, month, &keyledger::billing::Zone::utc(), BillingRule::AnyDay, &policy)?;
+    /// let b = bulk::Partial::for_range(10, 5, month, &keyledger::billing::Zone::utc(), BillingRule::AnyDay, &policy)?;
     /// a.merge(&b)?;
     /// assert_eq!(a.licences(), 0..15);
-    /// let c = bulk::Partial::for_range(0, 15, month, "UTC", BillingRule::Peak, &policy)?;
+    /// let c = bulk::Partial::for_range(0, 15, month, &keyledger::billing::Zone::utc(), BillingRule::Peak, &policy)?;
     /// assert_eq!(a.merge(&c).unwrap_err().code(), "billing.partial_mismatch");
     /// # Ok::<(), keyledger::billing::BillingError>(())
     /// ```

@@ -70,7 +70,7 @@ pub(crate) fn month_jobs(h: &LicenceHistory, b: &MonthBounds) -> BTreeMap<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::billing::Month;
+    use crate::billing::{Month, Zone};
     use crate::catalog::presets;
     use crate::lifecycle::{JobSpan, Placement, StateSpan};
     use chrono::TimeZone;
@@ -103,7 +103,7 @@ mod tests {
     }
 
     fn place(h: &LicenceHistory, month: u32) -> String {
-        let b = Month::new(2026, month).unwrap().bounds("UTC").unwrap();
+        let b = Month::new(2026, month).unwrap().bounds(&Zone::utc());
         let m = super::super::policy::evaluate(h, &b);
         month_placement(h, &b, &m).0
     }
@@ -161,11 +161,11 @@ mod tests {
             job("ShadowStream", at(11, 5), None),
             job("intelligentFTP", at(10, 1), Some(at(10, 3))),
         ];
-        let b = Month::new(2026, 11).unwrap().bounds("UTC").unwrap();
+        let b = Month::new(2026, 11).unwrap().bounds(&Zone::utc());
         let j = month_jobs(&h, &b);
         assert_eq!(j.get("ShadowStream"), Some(&2));
         assert_eq!(j.get("intelligentFTP"), None);
-        let b = Month::new(2026, 10).unwrap().bounds("UTC").unwrap();
+        let b = Month::new(2026, 10).unwrap().bounds(&Zone::utc());
         assert_eq!(month_jobs(&h, &b).get("intelligentFTP"), Some(&1));
     }
 }

@@ -1,5 +1,6 @@
 //! Billing rules and the per-licence, per-month evaluation they decide on.
 
+use super::Zone;
 use super::{BillingError, Month, MonthBounds};
 use crate::catalog::{Catalog, ProductId};
 use crate::lifecycle::LicenceHistory;
@@ -390,7 +391,7 @@ pub struct EditionCounts {
 /// ```
 /// use keyledger::billing::{counts, BillingRule, Month};
 /// use keyledger::catalog::presets;
-/// let c = counts(&[], &presets::storagecraft(), Month::new(2026, 11)?, "UTC", BillingRule::AnyDay)?;
+/// let c = counts(&[], &presets::storagecraft(), Month::new(2026, 11)?, &keyledger::billing::Zone::utc(), BillingRule::AnyDay)?;
 /// assert!(c.is_empty());
 /// # Ok::<(), keyledger::billing::BillingError>(())
 /// ```
@@ -398,11 +399,11 @@ pub fn counts(
     histories: &[LicenceHistory],
     catalog: &Catalog,
     month: Month,
-    zone: &str,
+    zone: &Zone,
     rule: BillingRule,
 ) -> Result<BTreeMap<(ProductId, Option<String>), EditionCounts>, BillingError> {
     rule.validate()?;
-    let b = month.bounds(zone)?;
+    let b = month.bounds(zone);
     let mut groups: BTreeMap<(ProductId, Option<String>), Vec<LicenceMonth>> = BTreeMap::new();
     for h in histories {
         let p = catalog.get(h.product).ok_or(BillingError::UnknownProduct {
@@ -460,13 +461,13 @@ pub(crate) fn term_marks<K: Ord>(
     histories: &[LicenceHistory],
     rule: BillingRule,
     month: Month,
-    zone: &str,
+    zone: &Zone,
     key: impl Fn(&LicenceHistory) -> Option<K>,
 ) -> Result<BTreeMap<K, u64>, BillingError> {
     let mut marks: BTreeMap<K, u64> = BTreeMap::new();
     let mut m = rule.term_start(month);
     while m < month {
-        let b = m.bounds(zone)?;
+        let b = m.bounds(zone);
         let mut this: BTreeMap<K, u64> = BTreeMap::new();
         for h in histories {
             if let Some(k) = key(h) {

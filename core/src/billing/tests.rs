@@ -65,7 +65,7 @@ fn prices(rule: BillingRule, server: i64) -> PriceList {
     p
 }
 
-fn detail(hs: &[LicenceHistory], month: (i32, u32), zone: &str, p: &PriceList) -> BillingDetail {
+fn detail(hs: &[LicenceHistory], month: (i32, u32), zone: &Zone, p: &PriceList) -> BillingDetail {
     BillingDetail::build(
         hs,
         &presets::storagecraft(),
@@ -96,7 +96,7 @@ fn month_lengths() {
         (2026, 11, 30),
         (2026, 12, 31),
     ] {
-        let b = Month::new(y, m).unwrap().bounds("UTC").unwrap();
+        let b = Month::new(y, m).unwrap().bounds(&Zone::utc());
         assert_eq!(b.days(), n);
         assert_eq!(b.day_starts.len(), n as usize + 1);
         assert_eq!((b.end() - b.start()).num_days(), i64::from(n));
@@ -108,8 +108,7 @@ fn dst_days_are_23_and_25_hours() {
     // Europe/Berlin 2026: summer time from 29 Mar 02:00, back on 25 Oct 03:00.
     let mar = Month::new(2026, 3)
         .unwrap()
-        .bounds("Europe/Berlin")
-        .unwrap();
+        .bounds(&Zone::get("Europe/Berlin").unwrap());
     let hours: Vec<i64> = mar
         .day_starts
         .windows(2)
@@ -122,8 +121,7 @@ fn dst_days_are_23_and_25_hours() {
     // New York: back to EST on 1 Nov 2026 at 02:00 EDT.
     let nov = Month::new(2026, 11)
         .unwrap()
-        .bounds("America/New_York")
-        .unwrap();
+        .bounds(&Zone::get("America/New_York").unwrap());
     assert_eq!(nov.start(), utc(2026, 11, 1, 4, 0, 0));
     assert_eq!(nov.day_starts[1], utc(2026, 11, 2, 5, 0, 0));
     assert_eq!(nov.end(), utc(2026, 12, 1, 5, 0, 0));
@@ -134,8 +132,7 @@ fn a_gap_at_midnight_starts_the_day_at_the_first_existing_instant() {
     // America/Havana springs forward at midnight (8 Mar 2026 00:00 → 01:00).
     let b = Month::new(2026, 3)
         .unwrap()
-        .bounds("America/Havana")
-        .unwrap();
+        .bounds(&Zone::get("America/Havana").unwrap());
     assert_eq!(b.day_starts[7], utc(2026, 3, 8, 5, 0, 0));
     assert_eq!((b.day_starts[8] - b.day_starts[7]).num_hours(), 23);
 }
@@ -165,7 +162,7 @@ fn seed_example_22_days() {
     let r = detail(
         &[h],
         (2026, 11),
-        "UTC",
+        &Zone::utc(),
         &prices(BillingRule::STORAGECRAFT, 2500),
     );
     let k = row(&r, 1);
@@ -197,7 +194,12 @@ fn first_and_last_instants() {
         // Active all month, deactivated exactly at the end.
         active(6, start - Duration::days(40), Some(end)),
     ];
-    let any = detail(&hs, (2026, 11), "UTC", &prices(BillingRule::AnyDay, 3000));
+    let any = detail(
+        &hs,
+        (2026, 11),
+        &Zone::utc(),
+        &prices(BillingRule::AnyDay, 3000),
+    );
     let days: Vec<u32> = (1..=6)
         .filter_map(|i| {
             any.tables[0]
@@ -214,7 +216,7 @@ fn first_and_last_instants() {
     let eom = detail(
         &hs,
         (2026, 11),
-        "UTC",
+        &Zone::utc(),
         &prices(BillingRule::EndOfMonth, 3000),
     );
     let billed: Vec<u32> = eom.tables[0]
@@ -233,7 +235,7 @@ fn first_and_last_instants() {
 fn more_than_14_days_boundary_in_each_month_length() {
     for (y, m) in [(2026, 2), (2024, 2), (2026, 4), (2026, 1)] {
         let month = Month::new(y, m).unwrap();
-        let b = month.bounds("UTC").unwrap();
+        let b = month.bounds(&Zone::utc());
         let d = |n: i64| b.start() + Duration::days(n);
         // 14 days: 1–14; 15 days: 1–15; last 15 days of the month.
         let hs = vec![
@@ -245,7 +247,7 @@ fn more_than_14_days_boundary_in_each_month_length() {
             &hs,
             &presets::storagecraft(),
             month,
-            "UTC",
+            &Zone::utc(),
             &prices(BillingRule::STORAGECRAFT, 1000),
         )
         .unwrap();
@@ -265,36 +267,46 @@ fn more_than_14_days_boundary_in_each_month_length() {
 fn prorated_lines_are_rounded_once_half_up() {
     // 30.00 × 13 / 31 = 12.5806… → 12.58 ; 30.00 × 13 / 28 = 13.928… → 13.93 ; × 13 / 30 = 13.00
     for ((y, m), want) in [((2026, 1), 1258), ((2026, 2), 1393), ((2026, 11), 1300)] {
-        let b = Month::new(y, m).unwrap().bounds("UTC").unwrap();
+        let b = Month::new(y, m).unwrap().bounds(&Zone::utc());
         let h = active(
             1,
             b.start() + Duration::days(2),
             Some(b.start() + Duration::days(15)),
         );
-        let r = detail(&[h], (y, m), "UTC", &prices(BillingRule::Prorated, 3000));
+        let r = detail(
+            &[h],
+            (y, m),
+            &Zone::utc(),
+            &prices(BillingRule::Prorated, 3000),
+        );
         assert_eq!(r.lines.len(), 1);
         assert_eq!(r.lines[0].billable_days, 13);
         assert_eq!(r.total, Decimal::new(want, 2), "{y}-{m}");
     }
     // Three licences of 1 day each at 0.10/month in a 30-day month: one line, 0.30 × 1/30 = 0.01,
     // not 3 × round(0.0033) = 0.00.
-    let b = Month::new(2026, 11).unwrap().bounds("UTC").unwrap();
+    let b = Month::new(2026, 11).unwrap().bounds(&Zone::utc());
     let hs: Vec<_> = (1..=3)
         .map(|i| active(i, b.start(), Some(b.start() + Duration::hours(1))))
         .collect();
-    let r = detail(&hs, (2026, 11), "UTC", &prices(BillingRule::Prorated, 10));
+    let r = detail(
+        &hs,
+        (2026, 11),
+        &Zone::utc(),
+        &prices(BillingRule::Prorated, 10),
+    );
     assert_eq!(r.lines[0].amount, Decimal::new(1, 2));
     // A half-cent line: 0.15 × 1 / 2 … use 10-day in a 30-day month at 0.45: 0.15 exactly; and
     // 0.05 × 15/30 = 0.025 → 0.03 half-up, 0.02 half-even.
     let h = active(9, b.start(), Some(b.start() + Duration::days(15)));
     let mut p = prices(BillingRule::Prorated, 5);
     assert_eq!(
-        detail(std::slice::from_ref(&h), (2026, 11), "UTC", &p).total,
+        detail(std::slice::from_ref(&h), (2026, 11), &Zone::utc(), &p).total,
         Decimal::new(3, 2)
     );
     p.rounding = Rounding::HalfEven;
     assert_eq!(
-        detail(&[h], (2026, 11), "UTC", &p).total,
+        detail(&[h], (2026, 11), &Zone::utc(), &p).total,
         Decimal::new(2, 2)
     );
 }
@@ -306,10 +318,15 @@ fn a_dst_month_counts_local_days() {
     let berlin = detail(
         std::slice::from_ref(&h),
         (2026, 10),
-        "Europe/Berlin",
+        &Zone::get("Europe/Berlin").unwrap(),
         &prices(BillingRule::AnyDay, 100),
     );
-    let utc_r = detail(&[h], (2026, 10), "UTC", &prices(BillingRule::AnyDay, 100));
+    let utc_r = detail(
+        &[h],
+        (2026, 10),
+        &Zone::utc(),
+        &prices(BillingRule::AnyDay, 100),
+    );
     assert_eq!(row(&berlin, 1).days, (25..=31).collect::<Vec<u32>>());
     assert_eq!(row(&utc_r, 1).days, (24..=31).collect::<Vec<u32>>());
     // The 25-hour day: active only 25 Oct 02:30–02:45 CET (01:30–01:45Z, after the change).
@@ -321,7 +338,7 @@ fn a_dst_month_counts_local_days() {
     let r = detail(
         &[h],
         (2026, 10),
-        "Europe/Berlin",
+        &Zone::get("Europe/Berlin").unwrap(),
         &prices(BillingRule::AnyDay, 100),
     );
     assert_eq!(row(&r, 2).days, vec![25]);
@@ -330,7 +347,7 @@ fn a_dst_month_counts_local_days() {
     let r = detail(
         &[h],
         (2026, 10),
-        "Europe/Berlin",
+        &Zone::get("Europe/Berlin").unwrap(),
         &prices(BillingRule::AnyDay, 100),
     );
     assert!(r.tables[0].rows.is_empty());
@@ -345,7 +362,12 @@ fn peak_counts_licences_at_once() {
         active(3, d(10), Some(d(20))), // starts when 1 ends: not at once
         active(4, d(25), Some(d(26))),
     ];
-    let r = detail(&hs, (2026, 11), "UTC", &prices(BillingRule::Peak, 1000));
+    let r = detail(
+        &hs,
+        (2026, 11),
+        &Zone::utc(),
+        &prices(BillingRule::Peak, 1000),
+    );
     assert_eq!(r.lines[0].quantity, Decimal::from(2));
     assert_eq!(r.total, Decimal::new(2000, 2));
     assert!(row(&r, 4).billable);
@@ -371,7 +393,7 @@ fn per_product_rules_and_legacy_keys() {
     let sp = active(9, d(1), Some(d(5)));
     let mut p = prices(BillingRule::AnyDay, 2500);
     p.set_rule(IMAGEMANAGER, BillingRule::STORAGECRAFT);
-    let r = detail(&[im, legacy, sp], (2026, 11), "UTC", &p);
+    let r = detail(&[im, legacy, sp], (2026, 11), &Zone::utc(), &p);
     assert!(!row(&r, 7).billable);
     assert!(row(&r, 9).billable);
     assert!(!row(&r, 8).billable);
@@ -406,7 +428,12 @@ fn lines_counts_and_totals() {
             vec![span(d(2), None, LicenceState::Late)],
         ));
     }
-    let r = detail(&hs, (2026, 11), "UTC", &prices(BillingRule::AnyDay, 2500));
+    let r = detail(
+        &hs,
+        (2026, 11),
+        &Zone::utc(),
+        &prices(BillingRule::AnyDay, 2500),
+    );
     assert_eq!(r.lines.len(), 3);
     let totals: Vec<(String, Decimal)> = r
         .account_totals
@@ -451,7 +478,7 @@ fn bad_input_is_typed() {
         "billing.unknown_month"
     );
     assert!(serde_json::from_str::<Month>("\"2026-00\"").is_err());
-    let e = BillingDetail::build(&[], &c, m, "Europe/Atlantis", &p).unwrap_err();
+    let e = Zone::get("Europe/Atlantis").unwrap_err();
     assert_eq!(
         e,
         BillingError::UnknownTimeZone {
@@ -466,7 +493,7 @@ fn bad_input_is_typed() {
         "A",
         vec![span(utc(2026, 11, 2, 0, 0, 0), None, LicenceState::Active)],
     );
-    let e = BillingDetail::build(std::slice::from_ref(&h), &c, m, "UTC", &p).unwrap_err();
+    let e = BillingDetail::build(std::slice::from_ref(&h), &c, m, &Zone::utc(), &p).unwrap_err();
     assert_eq!(
         e,
         BillingError::MissingPrice {
@@ -479,7 +506,7 @@ fn bad_input_is_typed() {
     let mut mixed = p.clone();
     mixed.prices[0].currency = Some("EUR".into());
     assert_eq!(
-        BillingDetail::build(&[], &c, m, "UTC", &mixed)
+        BillingDetail::build(&[], &c, m, &Zone::utc(), &mixed)
             .unwrap_err()
             .code(),
         "billing.mixed_currencies"
@@ -491,12 +518,12 @@ fn bad_input_is_typed() {
         machine: "other".into(),
         ..h.clone()
     };
-    let e = BillingDetail::build(&[h, h2], &c, m, "UTC", &big).unwrap_err();
+    let e = BillingDetail::build(&[h, h2], &c, m, &Zone::utc(), &big).unwrap_err();
     assert_eq!(e.code(), "billing.overflow");
     assert_eq!(crate::Error::from(e).code(), "billing.overflow");
     // Reversed range.
     let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
-    let e = ActivationReport::build(&[], &c, day(5), day(4), "UTC", &[], &[]).unwrap_err();
+    let e = ActivationReport::build(&[], &c, day(5), day(4), &Zone::utc(), &[], &[]).unwrap_err();
     assert_eq!(
         e,
         BillingError::RangeEndsBeforeStart {
@@ -508,7 +535,7 @@ fn bad_input_is_typed() {
     let mut h = active(3, utc(2026, 11, 1, 0, 0, 0), None);
     h.product = ProductId::new(40).unwrap();
     assert_eq!(
-        BillingDetail::build(&[h], &c, m, "UTC", &p)
+        BillingDetail::build(&[h], &c, m, &Zone::utc(), &p)
             .unwrap_err()
             .code(),
         "billing.unknown_product"
@@ -538,7 +565,7 @@ fn recompute_reports_the_difference() {
         ],
     )];
     let before =
-        BillingDetail::build(&early, &c, Month::new(2026, 11).unwrap(), "UTC", &p).unwrap();
+        BillingDetail::build(&early, &c, Month::new(2026, 11).unwrap(), &Zone::utc(), &p).unwrap();
     assert_eq!(before.total, Decimal::ZERO);
     // A late call-home shows it was active until the 20th; and a new licence appears.
     let late = vec![
@@ -629,7 +656,16 @@ fn activation_report_sort_filter_and_range() {
         ),
     ];
     let day = |n| NaiveDate::from_ymd_opt(2026, 11, n).unwrap();
-    let r = ActivationReport::build(&hs, &c, day(1), day(30), "Europe/Berlin", &[], &[]).unwrap();
+    let r = ActivationReport::build(
+        &hs,
+        &c,
+        day(1),
+        day(30),
+        &Zone::get("Europe/Berlin").unwrap(),
+        &[],
+        &[],
+    )
+    .unwrap();
     let got: Vec<(u32, ActivationEvent)> = r.rows.iter().map(|x| (x.serial, x.event)).collect();
     use ActivationEvent::*;
     assert_eq!(
@@ -642,14 +678,15 @@ fn activation_report_sort_filter_and_range() {
             (30, Activated)
         ]
     );
-    let r = ActivationReport::build(&hs, &c, day(1), day(30), "UTC", &[IMAGEMANAGER], &[]).unwrap();
+    let r = ActivationReport::build(&hs, &c, day(1), day(30), &Zone::utc(), &[IMAGEMANAGER], &[])
+        .unwrap();
     assert_eq!(r.rows.len(), 1);
     let r = ActivationReport::build(
         &hs,
         &c,
         day(3),
         day(3),
-        "UTC",
+        &Zone::utc(),
         &[],
         &[ActivationSortKey::Serial],
     )
@@ -661,7 +698,7 @@ fn activation_report_sort_filter_and_range() {
         &c,
         day(1),
         day(30),
-        "UTC",
+        &Zone::utc(),
         &[],
         &[ActivationSortKey::Account, ActivationSortKey::Date],
     )
@@ -697,7 +734,7 @@ fn trends_over_twelve_months() {
         &hs,
         &c,
         Month::new(2026, 11).unwrap(),
-        "UTC",
+        &Zone::utc(),
         BillingRule::STORAGECRAFT,
     )
     .unwrap();
@@ -782,7 +819,7 @@ fn finish(i: u32, l: &Lic, spans: Vec<StateSpan>) -> LicenceHistory {
     h
 }
 
-fn bulk_vs_history(lics: &[Lic], month: Month, zone: &str, cuts: &Cuts) {
+fn bulk_vs_history(lics: &[Lic], month: Month, zone: &Zone, cuts: &Cuts) {
     let policy = LifecyclePolicy::default();
     let mut rows: Vec<(i64, u32)> = lics
         .iter()
@@ -811,7 +848,7 @@ fn bulk_vs_history(lics: &[Lic], month: Month, zone: &str, cuts: &Cuts) {
         .enumerate()
         .map(|(i, l)| to_history(i as u32, l, &policy))
         .collect();
-    let b = month.bounds(zone).unwrap();
+    let b = month.bounds(zone);
     for rule in ALL_RULES {
         let r = bulk::bill(&input, month, zone, rule, &policy).unwrap();
         for (i, h) in hs.iter().enumerate() {
@@ -926,13 +963,13 @@ fn cuts_strategy() -> impl Strategy<Value = Cuts> {
 fn split_bill(
     input: &bulk::BulkInput<'_>,
     month: Month,
-    zone: &str,
+    zone: &Zone,
     rule: BillingRule,
     policy: &LifecyclePolicy,
     cuts: &Cuts,
 ) -> bulk::BulkResult {
     let n = input.activated_at.len();
-    let origin = month.bounds(zone).unwrap().start().timestamp();
+    let origin = month.bounds(zone).start().timestamp();
     let mut bounds = vec![0];
     bounds.extend(cuts.licences.iter().copied().filter(|c| *c > 0 && *c < n));
     bounds.push(n);
@@ -1036,18 +1073,18 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
     #[test]
     fn bulk_agrees_with_histories_utc(lics in proptest::collection::vec(lic_strategy(1_793_491_200, 1_796_083_200), 1..8), cuts in cuts_strategy()) {
-        bulk_vs_history(&lics, Month::new(2026, 11).unwrap(), "UTC", &cuts);
+        bulk_vs_history(&lics, Month::new(2026, 11).unwrap(), &Zone::utc(), &cuts);
     }
 
     #[test]
     fn bulk_agrees_with_histories_dst(lics in proptest::collection::vec(lic_strategy(1_790_805_600, 1_793_487_600), 1..8), cuts in cuts_strategy()) {
         // October 2026 in Europe/Berlin: 2026-09-30T22:00Z .. 2026-10-31T23:00Z.
-        bulk_vs_history(&lics, Month::new(2026, 10).unwrap(), "Europe/Berlin", &cuts);
+        bulk_vs_history(&lics, Month::new(2026, 10).unwrap(), &Zone::get("Europe/Berlin").unwrap(), &cuts);
     }
 
     #[test]
     fn totals_are_sums_of_rounded_lines(days in proptest::collection::vec((0u32..30, 1u32..31, 0usize..3), 1..12), cents in 1i64..100_000) {
-        let b = Month::new(2026, 11).unwrap().bounds("UTC").unwrap();
+        let b = Month::new(2026, 11).unwrap().bounds(&Zone::utc());
         let hs: Vec<LicenceHistory> = days.iter().enumerate().map(|(i, (a, n, acct))| {
             let from = b.start() + Duration::days(i64::from(*a));
             let mut h = active(i as u32, from, Some(from + Duration::days(i64::from(*n))));
@@ -1055,7 +1092,7 @@ proptest! {
             h
         }).collect();
         for rule in [BillingRule::AnyDay, BillingRule::Prorated, BillingRule::Peak, BillingRule::STORAGECRAFT] {
-            let r = detail(&hs, (2026, 11), "UTC", &prices(rule, cents));
+            let r = detail(&hs, (2026, 11), &Zone::utc(), &prices(rule, cents));
             let sum: Decimal = r.lines.iter().map(|l| l.amount).sum();
             prop_assert_eq!(sum, r.total);
             for l in &r.lines {
@@ -1082,7 +1119,12 @@ fn dst_month_end_of_month_prorated_and_leap_february() {
         utc(2026, 10, 10, 0, 0, 0),
         Some(utc(2026, 10, 31, 22, 59, 59)),
     );
-    let r = detail(&[until_end, one_short], (2026, 10), "Europe/Berlin", &p);
+    let r = detail(
+        &[until_end, one_short],
+        (2026, 10),
+        &Zone::get("Europe/Berlin").unwrap(),
+        &p,
+    );
     assert!(row(&r, 1).billable);
     assert!(!row(&r, 2).billable);
     assert_eq!(row(&r, 2).billable_days, 22); // 10–31 Oct local
@@ -1092,14 +1134,19 @@ fn dst_month_end_of_month_prorated_and_leap_february() {
     let r = detail(
         &[h],
         (2026, 10),
-        "Europe/Berlin",
+        &Zone::get("Europe/Berlin").unwrap(),
         &prices(BillingRule::Prorated, 3100),
     );
     assert_eq!(r.lines[0].billable_days, 22);
     assert_eq!(r.total, Decimal::new(2200, 2));
     // Leap February: 30.00 × 13 / 29 = 13.448… → 13.45.
     let h = active(4, utc(2024, 2, 3, 0, 0, 0), Some(utc(2024, 2, 16, 0, 0, 0)));
-    let r = detail(&[h], (2024, 2), "UTC", &prices(BillingRule::Prorated, 3000));
+    let r = detail(
+        &[h],
+        (2024, 2),
+        &Zone::utc(),
+        &prices(BillingRule::Prorated, 3000),
+    );
     assert_eq!(r.total, Decimal::new(1345, 2));
     // Peak across the DST change: two licences overlapping only in the repeated hour.
     let a = active(
@@ -1115,7 +1162,7 @@ fn dst_month_end_of_month_prorated_and_leap_february() {
     let r = detail(
         &[a, b],
         (2026, 10),
-        "Europe/Berlin",
+        &Zone::get("Europe/Berlin").unwrap(),
         &prices(BillingRule::Peak, 1000),
     );
     assert_eq!(r.lines[0].quantity, Decimal::from(2));
@@ -1165,9 +1212,9 @@ proptest! {
         };
         let policy = LifecyclePolicy { late_after_seconds: late, disabled_after_seconds: late, lapse_after_seconds: late };
         let month = Month::new(2026, 11).unwrap();
-        let _ = bulk::any_day_counts(&input, month, "Europe/Berlin", &policy);
+        let _ = bulk::any_day_counts(&input, month, &Zone::get("Europe/Berlin").unwrap(), &policy);
         for rule in ALL_RULES {
-            let r = bulk::bill(&input, month, "Europe/Berlin", rule, &policy);
+            let r = bulk::bill(&input, month, &Zone::get("Europe/Berlin").unwrap(), rule, &policy);
             if let Ok(r) = r {
                 prop_assert_eq!(r.days.len(), act.len());
                 prop_assert!(r.days.iter().all(|d| *d <= 30));
@@ -1192,7 +1239,7 @@ fn high_water_mark_bills_the_terms_best_month() {
         first_month: 1,
     };
     let nov = Month::new(2026, 11).unwrap();
-    let c = counts(&hs, &presets::storagecraft(), nov, "UTC", rule).unwrap();
+    let c = counts(&hs, &presets::storagecraft(), nov, &Zone::utc(), rule).unwrap();
     let server = &c[&(SHADOWPROTECT_MSP, Some("Server".to_string()))];
     assert_eq!(server.licences, 1);
     assert_eq!(server.quantity, Decimal::from(3));
@@ -1200,7 +1247,7 @@ fn high_water_mark_bills_the_terms_best_month() {
         &hs,
         &presets::storagecraft(),
         nov,
-        "UTC",
+        &Zone::utc(),
         &prices(rule, 1000),
     )
     .unwrap();
@@ -1216,7 +1263,7 @@ fn high_water_mark_bills_the_terms_best_month() {
         &hs,
         &presets::storagecraft(),
         Month::new(2027, 1).unwrap(),
-        "UTC",
+        &Zone::utc(),
         rule,
     )
     .unwrap();
@@ -1239,7 +1286,7 @@ fn rolling_window_and_snapshot_explanations() {
         &h,
         &presets::storagecraft(),
         Month::new(2026, 11).unwrap(),
-        "UTC",
+        &Zone::utc(),
         free,
     )
     .unwrap();
@@ -1252,7 +1299,7 @@ fn rolling_window_and_snapshot_explanations() {
         &h,
         &presets::storagecraft(),
         Month::new(2026, 11).unwrap(),
-        "UTC",
+        &Zone::utc(),
         BillingRule::ROLLING_31,
     )
     .unwrap();
@@ -1264,7 +1311,7 @@ fn rolling_window_and_snapshot_explanations() {
         &g,
         &presets::storagecraft(),
         Month::new(2026, 11).unwrap(),
-        "UTC",
+        &Zone::utc(),
         snap,
     )
     .unwrap();
@@ -1278,7 +1325,7 @@ fn rolling_window_and_snapshot_explanations() {
         &g,
         &presets::storagecraft(),
         Month::new(2026, 11).unwrap(),
-        "UTC",
+        &Zone::utc(),
         bad,
     )
     .unwrap_err();
@@ -1288,4 +1335,98 @@ fn rolling_window_and_snapshot_explanations() {
         json,
         r#"{"rolling_window":{"days":31,"first_month_free":true}}"#
     );
+}
+
+/// Dense, time-sorted rows (blocks of one day, as in a warehouse export), so that `bulk::bill`
+/// takes its block path and its watched days; `disabled_hours` moves the rules' thresholds inside
+/// a day. Licence `l`: activated `act` days before the month (negative: inside it), calls home
+/// once a day on days `from..=to` at a random second, optionally deactivated on day `stop`.
+#[allow(clippy::type_complexity)]
+fn dense_bulk_vs_fold(
+    lics: &[(i64, u32, u32, Option<u32>, u32)],
+    secs: &[i64],
+    disabled_hours: i64,
+) {
+    let month = Month::new(2026, 11).unwrap();
+    let start = 1_793_491_200i64;
+    let policy = LifecyclePolicy {
+        disabled_after_seconds: 14 * DAY + disabled_hours * 3600,
+        ..LifecyclePolicy::default()
+    };
+    let n = lics.len();
+    let mut activated_at = Vec::new();
+    let mut deactivated_at = Vec::new();
+    let mut before = Vec::new();
+    let mut group = Vec::new();
+    let mut rows: Vec<(i64, u32)> = Vec::new();
+    for (l, &(act, from, to, stop, g)) in lics.iter().enumerate() {
+        let a = start - act * DAY + secs[l % secs.len()] % DAY;
+        activated_at.push(a);
+        deactivated_at.push(stop.map_or(i64::MAX, |d| start + i64::from(d) * DAY + 3_600));
+        before.push(if act > 0 {
+            start - 1 - secs[(l + 1) % secs.len()] % DAY
+        } else {
+            i64::MIN
+        });
+        group.push((g % 2) as u16);
+        for d in from..=to.min(29) {
+            let t = start + i64::from(d) * DAY + secs[(l + d as usize) % secs.len()] % DAY;
+            if t >= a {
+                rows.push((t, l as u32));
+            }
+        }
+    }
+    rows.sort_unstable();
+    let licence: Vec<u32> = rows.iter().map(|r| r.1).collect();
+    let at: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let input = bulk::BulkInput {
+        licence: &licence,
+        at: &at,
+        activated_at: &activated_at,
+        deactivated_at: &deactivated_at,
+        last_contact_before: &before,
+        group: &group,
+        groups: 2,
+        time_sorted: true,
+    };
+    let mut by_licence = rows.clone();
+    by_licence.sort_unstable_by_key(|r| (r.1, r.0));
+    let ls: Vec<u32> = by_licence.iter().map(|r| r.1).collect();
+    let ts: Vec<i64> = by_licence.iter().map(|r| r.0).collect();
+    for rule in [
+        BillingRule::EndOfMonth,
+        BillingRule::ROLLING_31,
+        BillingRule::RollingWindow {
+            days: 10,
+            first_month_free: true,
+        },
+        BillingRule::Snapshot { day: 15, hour: 12 },
+        BillingRule::Snapshot { day: 1, hour: 5 },
+        BillingRule::Peak,
+        BillingRule::STORAGECRAFT,
+    ] {
+        let fast = bulk::bill(&input, month, &Zone::utc(), rule, &policy).unwrap();
+        let mut p = bulk::Partial::new(n, month, &Zone::utc(), rule, &policy).unwrap();
+        p.update(&bulk::BulkInput {
+            licence: &ls,
+            at: &ts,
+            time_sorted: false,
+            ..input
+        })
+        .unwrap();
+        let folded = p.finish(&input).unwrap();
+        assert_eq!(fast, folded, "{rule:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn bulk_block_path_equals_the_ordered_fold(
+        lics in proptest::collection::vec((-20i64..60, 0u32..30, 0u32..30, proptest::option::weighted(0.2, 0u32..30), 0u32..2), 64..260),
+        secs in proptest::collection::vec(0i64..DAY, 1..50),
+        disabled_hours in prop_oneof![Just(0i64), 1i64..23],
+    ) {
+        dense_bulk_vs_fold(&lics, &secs, disabled_hours);
+    }
 }

@@ -1,6 +1,7 @@
 //! Trends: billable counts per product for each of the last 12 months.
 
 use super::policy::counts;
+use super::Zone;
 use super::{BillingError, BillingRule, Month};
 use crate::catalog::{Catalog, ProductId};
 use crate::lifecycle::LicenceHistory;
@@ -50,7 +51,7 @@ impl Trends {
     /// ```
     /// use keyledger::billing::{Trends, BillingRule, Month};
     /// use keyledger::catalog::presets;
-    /// let t = Trends::build(&[], &presets::storagecraft(), Month::new(2026, 11)?, "UTC", BillingRule::AnyDay)?;
+    /// let t = Trends::build(&[], &presets::storagecraft(), Month::new(2026, 11)?, &keyledger::billing::Zone::utc(), BillingRule::AnyDay)?;
     /// assert_eq!(t.months.len(), 12);
     /// assert_eq!(t.months[0].month.to_string(), "2025-12");
     /// assert_eq!(t.months[0].points.len(), 2); // the two subscription products
@@ -60,7 +61,7 @@ impl Trends {
         histories: &[LicenceHistory],
         catalog: &Catalog,
         last: Month,
-        zone: &str,
+        zone: &Zone,
         rule: BillingRule,
     ) -> Result<Trends, BillingError> {
         let mut months = Vec::with_capacity(12);
@@ -100,7 +101,7 @@ impl Trends {
             m = m.next();
         }
         Ok(Trends {
-            time_zone: zone.to_string(),
+            time_zone: zone.name().to_string(),
             rule,
             months,
         })
@@ -114,7 +115,7 @@ impl Trends {
     /// ```
     /// # use keyledger::billing::{Trends, BillingRule, Month};
     /// # use keyledger::catalog::presets;
-    /// let t = Trends::build(&[], &presets::storagecraft(), Month::new(2026, 11)?, "UTC", BillingRule::AnyDay)?;
+    /// let t = Trends::build(&[], &presets::storagecraft(), Month::new(2026, 11)?, &keyledger::billing::Zone::utc(), BillingRule::AnyDay)?;
     /// assert!(t.to_csv()?.starts_with("month,product,licences,quantity\n2025-12,ShadowProtect for MSP,0,0\n"));
     /// # Ok::<(), keyledger::billing::BillingError>(())
     /// ```

@@ -91,6 +91,21 @@ impl Zone {
         self.name
     }
 
+    /// Coordinated Universal Time, the zone of most warehouse exports (no lookup, cannot fail).
+    ///
+    /// ```
+    /// use keyledger::billing::{Month, Zone};
+    /// assert_eq!(Zone::utc(), Zone::get("UTC")?);
+    /// assert_eq!(Month::new(2026, 11)?.bounds(&Zone::utc()).days(), 30);
+    /// # Ok::<(), keyledger::billing::BillingError>(())
+    /// ```
+    pub fn utc() -> Zone {
+        Zone::get("UTC").unwrap_or(Zone {
+            name: "UTC",
+            tz: tz::TimeZone::utc(),
+        })
+    }
+
     /// Seconds east of UTC of local time at instant `t`.
     ///
     /// ```

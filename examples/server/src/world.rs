@@ -507,7 +507,8 @@ impl World {
                     }),
                 )),
                 ConsoleOp::Billing { month, zone, csv } => {
-                    let until = month.next().bounds(&zone)?.end().min(now);
+                    let zone = keyledger::billing::Zone::get(&zone)?;
+                    let until = month.next().bounds(&zone).end().min(now);
                     let r = BillingDetail::build(
                         &msp.ledger.licence_histories(until),
                         msp.ledger.catalog(),
@@ -527,6 +528,7 @@ impl World {
                     zone,
                     csv,
                 } => {
+                    let zone = keyledger::billing::Zone::get(&zone)?;
                     let r = ActivationReport::build(
                         &msp.ledger.licence_histories(now),
                         msp.ledger.catalog(),
@@ -543,7 +545,8 @@ impl World {
                     }
                 }
                 ConsoleOp::DoubleBilling { month, zone, csv } => {
-                    let until = month.next().bounds(&zone)?.end().min(now);
+                    let zone = keyledger::billing::Zone::get(&zone)?;
+                    let until = month.next().bounds(&zone).end().min(now);
                     let r = DoubleBilling::build(
                         &msp.ledger.licence_histories(until),
                         msp.ledger.catalog(),
@@ -558,6 +561,7 @@ impl World {
                     }
                 }
                 ConsoleOp::Trends { month, zone, csv } => {
+                    let zone = keyledger::billing::Zone::get(&zone)?;
                     let r = Trends::build(
                         &msp.ledger.licence_histories(now),
                         msp.ledger.catalog(),
