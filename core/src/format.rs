@@ -101,15 +101,93 @@ struct EnvelopeOut<'a, T> {
     data: &'a T,
 }
 
+/// The envelope's keys.
 #[derive(Deserialize)]
-struct EnvelopeHeader {
-    format: String,
-    version: u32,
+#[serde(field_identifier, rename_all = "lowercase")]
+enum Field {
+    Format,
+    Version,
+    Data,
+    #[serde(other)]
+    Other,
 }
 
-#[derive(Deserialize)]
-struct EnvelopeIn<T> {
-    data: T,
+/// The data as the single pass read it.
+enum Data<T> {
+    /// Decoded as `T`: the header came first and names this kind at [`FORMAT_VERSION`].
+    Typed(T),
+    /// Kept as JSON: an older version (to migrate), or the data came before the header.
+    Json(serde_json::Value),
+    /// Skipped: the header came first and refuses the document.
+    Skipped,
+}
+
+/// What the single pass read: the header and the data.
+struct Envelope<T> {
+    format: String,
+    version: u32,
+    data: Option<Data<T>>,
+}
+
+/// Reads the envelope in one pass over the text: `format` and `version` (written first by
+/// [`to_json`]) decide how `data` is read when it comes, so a current document is decoded
+/// straight into `T` and a refused one is only skipped.
+struct EnvelopeSeed<'a, T> {
+    format: &'a str,
+    data: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned> serde::de::DeserializeSeed<'de> for EnvelopeSeed<'_, T> {
+    type Value = Envelope<T>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Envelope<T>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> serde::de::Visitor<'de> for EnvelopeSeed<'_, T> {
+    type Value = Envelope<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a keyledger document {\"format\", \"version\", \"data\"}")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Envelope<T>, A::Error> {
+        use serde::de::{Error, IgnoredAny};
+        let (mut format, mut version, mut data) = (None::<String>, None::<u32>, None);
+        while let Some(field) = map.next_key::<Field>()? {
+            match field {
+                Field::Format if format.is_some() => {
+                    return Err(A::Error::duplicate_field("format"))
+                }
+                Field::Version if version.is_some() => {
+                    return Err(A::Error::duplicate_field("version"))
+                }
+                Field::Data if data.is_some() => return Err(A::Error::duplicate_field("data")),
+                Field::Format => format = Some(map.next_value()?),
+                Field::Version => version = Some(map.next_value()?),
+                Field::Data => {
+                    data = Some(match (format.as_deref(), version) {
+                        (Some(f), Some(v)) if f == self.format && v == FORMAT_VERSION => {
+                            Data::Typed(map.next_value()?)
+                        }
+                        (Some(f), Some(v)) if f != self.format || v > FORMAT_VERSION => {
+                            map.next_value::<IgnoredAny>()?;
+                            Data::Skipped
+                        }
+                        _ => Data::Json(map.next_value()?),
+                    })
+                }
+                Field::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Envelope {
+            format: format.ok_or_else(|| A::Error::missing_field("format"))?,
+            version: version.ok_or_else(|| A::Error::missing_field("version"))?,
+            data,
+        })
+    }
 }
 
 /// Writes `value` as a versioned document of kind `format`.
@@ -135,6 +213,9 @@ pub fn to_json<T: Serialize>(format: &str, value: &T) -> Result<String, FormatEr
 
 /// Reads a versioned document of kind `format`, checking kind and version before the data.
 ///
+/// One pass over the text: a document as [`to_json`] writes it (`format` and `version` before
+/// `data`) is decoded straight into `T`; a refused one has its data skipped, not decoded.
+///
 /// # Errors
 /// [`FormatError::Corrupt`], [`FormatError::WrongFormat`], [`FormatError::FutureVersion`].
 ///
@@ -157,38 +238,47 @@ pub(crate) fn from_json_migrating<T: DeserializeOwned>(
     text: &str,
     migrate: impl FnOnce(u32, &mut serde_json::Value) -> Result<(), String>,
 ) -> Result<T, FormatError> {
-    let header: EnvelopeHeader =
-        serde_json::from_str(text).map_err(|e| FormatError::from_json_error(&e))?;
-    if header.format != format {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let doc = serde::de::DeserializeSeed::deserialize(
+        EnvelopeSeed::<T> {
+            format,
+            data: std::marker::PhantomData,
+        },
+        &mut de,
+    )
+    .and_then(|doc| de.end().map(|()| doc))
+    .map_err(|e| FormatError::from_json_error(&e))?;
+    if doc.format != format {
         return Err(FormatError::WrongFormat {
             expected: format.to_string(),
-            found: header.format,
+            found: doc.format,
         });
     }
-    if header.version > FORMAT_VERSION {
+    if doc.version > FORMAT_VERSION {
         return Err(FormatError::FutureVersion {
-            found: header.version,
+            found: doc.version,
             supported: FORMAT_VERSION,
         });
     }
-    if header.version < FORMAT_VERSION {
-        let corrupt = |message: String| FormatError::Corrupt {
-            line: 0,
-            column: 0,
-            message,
-        };
-        let doc: EnvelopeIn<serde_json::Value> =
-            serde_json::from_str(text).map_err(|e| FormatError::from_json_error(&e))?;
-        let mut data = doc.data;
-        migrate(header.version, &mut data).map_err(corrupt)?;
-        // Back to text and decoded like a current document: decoding `T` from a `Value` would
-        // compile a second copy of every `Deserialize` (tens of KiB in the wasm module).
-        let text = serde_json::to_string(&data).map_err(|e| corrupt(e.to_string()))?;
-        return serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()));
+    let corrupt = |message: String| FormatError::Corrupt {
+        line: 0,
+        column: 0,
+        message,
+    };
+    let mut data = match doc.data {
+        Some(Data::Typed(value)) => return Ok(value),
+        Some(Data::Json(data)) => data,
+        // Not reached: a refused header returned above.
+        Some(Data::Skipped) => return Err(corrupt("the document was refused".into())),
+        None => return Err(corrupt("missing field `data`".into())),
+    };
+    if doc.version < FORMAT_VERSION {
+        migrate(doc.version, &mut data).map_err(corrupt)?;
     }
-    let doc: EnvelopeIn<T> =
-        serde_json::from_str(text).map_err(|e| FormatError::from_json_error(&e))?;
-    Ok(doc.data)
+    // Back to text and decoded like a current document: decoding `T` from a `Value` would
+    // compile a second copy of every `Deserialize` (tens of KiB in the wasm module).
+    let text = serde_json::to_string(&data).map_err(|e| corrupt(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))
 }
 
 #[cfg(test)]
@@ -203,5 +293,41 @@ mod tests {
         }
         let e = from_json::<u32>("x", r#"{"format":"x","version":2,"data":"s"}"#).unwrap_err();
         assert!(matches!(e, FormatError::Corrupt { line: 1, .. }), "{e:?}");
+    }
+
+    #[test]
+    fn the_header_decides_before_the_data_in_any_key_order() {
+        // As written: decoded in one pass.
+        assert_eq!(
+            from_json::<u32>("x", r#"{"format":"x","version":2,"data":7}"#),
+            Ok(7)
+        );
+        // Data first, or an unknown key between: still read.
+        for text in [
+            r#"{"data":7,"format":"x","version":2}"#,
+            r#"{"format":"x","extra":[1,{"a":2}],"version":2,"data":7}"#,
+        ] {
+            assert_eq!(from_json::<u32>("x", text), Ok(7), "{text}");
+        }
+        // A refused header wins over data this library could not decode, in either order.
+        for text in [
+            r#"{"format":"y","version":2,"data":"not a u32"}"#,
+            r#"{"data":"not a u32","format":"y","version":2}"#,
+        ] {
+            let e = from_json::<u32>("x", text).unwrap_err();
+            assert_eq!(e.code(), "format.wrong_format", "{text}");
+        }
+        let e = from_json::<u32>("x", r#"{"format":"x","version":9,"data":{"new":[]}}"#);
+        assert_eq!(e.unwrap_err().code(), "format.future_version");
+        // Duplicates, a missing data and trailing text are corrupt.
+        for text in [
+            r#"{"format":"x","format":"x","version":2,"data":7}"#,
+            r#"{"format":"x","version":2,"data":7,"data":8}"#,
+            r#"{"format":"x","version":2}"#,
+            r#"{"format":"x","version":2,"data":7} 1"#,
+        ] {
+            let e = from_json::<u32>("x", text).unwrap_err();
+            assert_eq!(e.code(), "format.corrupt", "{text}");
+        }
     }
 }

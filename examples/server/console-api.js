@@ -163,8 +163,15 @@ async function render() {
 }
 
 document.querySelector('h1 small').textContent = 'demo · talking to the keyledger reference server';
-document.querySelector('.clock').hidden = true;
-$('bill-rule').closest('label').hidden = true;
+// Not in API mode: the clock (the server's is the time), the rule picker (the server bills with its
+// rule), the job form (jobs go through POST /v1/keys/{key}/jobs; not drawn here). The stylesheet
+// gives these elements a display, which the `hidden` attribute does not override: hide by style.
+const hide = (el) => { if (el) el.style.display = 'none'; };
+hide(document.querySelector('.clock'));
+hide($('bill-rule').closest('label'));
+hide($('job-form').closest('section') ?? $('job-form'));
+document.querySelector('footer').textContent =
+  'API mode: keys are made by the server with your MSP\'s issuer secret; every action is an API call.';
 catalog = await api('GET', '/v1/catalog');
 $('make-product').replaceChildren(...catalog.products.filter((p) => p.licensing === 'subscription').map((p) => option(p.id, p.name)));
 $('make-form').addEventListener('submit', (e) => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The reference server's test step: integration tests over HTTP, schemathesis against the served
-# OpenAPI document (no 5xx), and reduced load and crash tests. Bounded: each stage has a time
+# OpenAPI document (no 5xx), the console page (API mode) in headless Chromium, and reduced load
+# and crash tests. Bounded: each stage has a time
 # limit. Full-size runs: see benches/README.md, section "Reference server".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -45,6 +46,29 @@ timeout 240 "$VENV/bin/schemathesis" run http://127.0.0.1:18181/openapi.json \
 kill "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null || true; PIDS=()
 "$BIN/keyledger-server" --db "$WORK/fuzz.db" --verify
 echo "test result: ok. schemathesis found no server error"
+
+echo "== keyledger-server: console page (API mode) in headless Chromium"
+# playwright-core from bindings-wasm's dev packages, Debian's chromium (bindings-wasm/test.sh
+# installs both). SKIP_BROWSER=1 skips this stage.
+if [ "${SKIP_BROWSER:-0}" = 1 ]; then
+  echo "skipped (SKIP_BROWSER=1)"
+else
+  if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+    echo "no Chromium at ${CHROMIUM:-/usr/bin/chromium}: apt-get install chromium (bindings-wasm/test.sh does), or SKIP_BROWSER=1" >&2
+    exit 1
+  fi
+  if [ ! -d "$ROOT/bindings-wasm/node_modules/playwright-core" ]; then
+    (cd "$ROOT/bindings-wasm" && npm ci --no-audit --no-fund)
+  fi
+  CTOKEN=$("$BIN/keyledger-server" --db "$WORK/console.db" --create-msp "Browser MSP" | sed 's/.*console token: //')
+  "$BIN/keyledger-server" --db "$WORK/console.db" --addr 127.0.0.1:18184 >/dev/null &
+  PIDS+=($!)
+  wait_up 18184
+  timeout 180 node "$ROOT/examples/server/tests/console.mjs" http://127.0.0.1:18184 "$CTOKEN"
+  kill "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null || true; PIDS=()
+  "$BIN/keyledger-server" --db "$WORK/console.db" --verify
+  echo "test result: ok. console page passed in Chromium"
+fi
 
 echo "== keyledger-server: reduced load test (10k licences)"
 "$BIN/keyledger-server" --db "$WORK/load.db" --seed 10000 --msps 2 --keys-out "$WORK/keys.txt"

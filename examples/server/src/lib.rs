@@ -51,10 +51,13 @@ pub struct Running {
     checkpoint_stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     server: Option<tokio::task::JoinHandle<()>>,
     writer: Option<std::thread::JoinHandle<()>>,
+    snapshot_stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    snapshotter: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Running {
-    /// Stops accepting, lets the writer finish (and snapshot), waits for both.
+    /// Stops accepting, lets the writer finish, then the snapshotter snapshot every MSP with a
+    /// tail; waits for all of them.
     pub async fn stop(mut self) {
         if let Some(s) = self.shutdown.take() {
             let _ = s.send(());
@@ -64,6 +67,11 @@ impl Running {
         }
         if let Some(w) = self.writer.take() {
             let _ = tokio::task::spawn_blocking(move || w.join()).await;
+        }
+        self.snapshot_stop
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(s) = self.snapshotter.take() {
+            let _ = tokio::task::spawn_blocking(move || s.join()).await;
         }
         self.checkpoint_stop
             .store(true, std::sync::atomic::Ordering::SeqCst);
@@ -85,11 +93,11 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
     let (tx, rx) = tokio::sync::mpsc::channel(65_536);
     let clock = cfg.clock.clone();
     let wcfg = cfg.writer.clone();
-    let snapshots = store::snapshot_dir(&cfg.db);
+    let snapshot_every = wcfg.snapshot_every;
     let writer = std::thread::Builder::new()
         .name("writer".into())
         .spawn(move || {
-            if let Err(e) = writer::run(conn, world, rx, clock, wcfg, snapshots) {
+            if let Err(e) = writer::run(conn, world, rx, clock, wcfg) {
                 // The ledger may be ahead of the database: stop; the restart reloads the truth.
                 eprintln!("writer failed, stopping: {e}");
                 std::process::exit(3);
@@ -102,6 +110,18 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
         .name("checkpointer".into())
         .spawn(move || store::checkpointer(&cdb, cstop))
         .map_err(|e| format!("checkpointer thread: {e}"))?;
+    let snapshot_stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (sdb, sstop) = (cfg.db.clone(), snapshot_stop.clone());
+    let snapshotter = std::thread::Builder::new()
+        .name("snapshotter".into())
+        .spawn(move || {
+            // Snapshots only shorten the next start-up (the log is the truth): on an error the
+            // server goes on without them and says so.
+            if let Err(e) = store::snapshotter(&sdb, snapshot_every, &sstop) {
+                eprintln!("snapshotter failed, no more snapshots until a restart: {e}");
+            }
+        })
+        .map_err(|e| format!("snapshotter thread: {e}"))?;
     let app = http::App::new(
         tx,
         machine_secret,
@@ -134,5 +154,7 @@ pub async fn start(cfg: Config) -> Result<Running, String> {
         checkpoint_stop: stop,
         server: Some(server),
         writer: Some(writer),
+        snapshot_stop,
+        snapshotter: Some(snapshotter),
     })
 }

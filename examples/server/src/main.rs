@@ -2,6 +2,8 @@
 //!
 //! Other modes (one-shot, then exit):
 //! - `--create-msp NAME`: add an MSP and print its console token (shown once).
+//! - `--load-only`: load the state as start-up does (snapshot + tail), print the time, exit
+//!   (with `/usr/bin/time` or `perf stat`: the CPU cost of a restart).
 //! - `--verify`: SQLite integrity check, and every MSP's snapshot + tail equals the full replay.
 //! - `--seed N --keys-out FILE`: add an MSP "load" with N activated licences, built in-process and
 //!   stored as events plus a snapshot; FILE gets one `key machine machine-token` line per licence.
@@ -15,7 +17,7 @@ fn usage() -> ! {
         "usage: keyledger-server --db FILE [--addr HOST:PORT] [--admin-token TOKEN] [--snapshot-every N]\n\
          \x20      [--activation-limit BURST,PER_SECOND] [--address-limit BURST,PER_SECOND]\n\
          \x20      keyledger-server --db FILE --create-msp NAME\n\
-         \x20      keyledger-server --db FILE --verify\n\
+         \x20      keyledger-server --db FILE --verify | --load-only\n\
          \x20      keyledger-server --db FILE --seed N [--msps 10] --keys-out FILE"
     );
     std::process::exit(2)
@@ -104,9 +106,9 @@ fn seed(
         }
         let tx = conn.transaction().map_err(|e| e.to_string())?;
         store::insert_events(&tx, &events)?;
-        let body = ledger.to_json().map_err(|e| e.to_string())?;
-        store::write_snapshot(&tx, id, ledger.next_event_id(), &body)?;
         tx.commit().map_err(|e| e.to_string())?;
+        let body = ledger.to_json().map_err(|e| e.to_string())?;
+        store::write_snapshot_file(&store::snapshot_dir(db), id, ledger.next_event_id(), &body)?;
         total_events += events.len();
     }
     file.flush().map_err(|e| e.to_string())?;
@@ -131,6 +133,7 @@ async fn main() {
     };
     let (mut create, mut verify, mut seed_n, mut keys_out, mut shards) =
         (None, false, None, None, 10);
+    let mut load_only = false;
     while let Some(a) = args.next() {
         let mut val = || args.next().unwrap_or_else(|| usage());
         match a.as_str() {
@@ -144,6 +147,7 @@ async fn main() {
             "--address-limit" => cfg.limits.per_address = rate(&val()),
             "--create-msp" => create = Some(val()),
             "--verify" => verify = true,
+            "--load-only" => load_only = true,
             "--seed" => seed_n = Some(val().parse::<usize>().unwrap_or_else(|_| usage())),
             "--keys-out" => keys_out = Some(PathBuf::from(val())),
             "--msps" => shards = val().parse::<usize>().unwrap_or_else(|_| usage()),
@@ -166,6 +170,22 @@ async fn main() {
             Ok(s) => println!("{s}"),
             Err(e) => {
                 eprintln!("verify FAILED: {e}");
+                std::process::exit(1)
+            }
+        }
+        return;
+    }
+    if load_only {
+        let t = std::time::Instant::now();
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        match store::open(&cfg.db).and_then(|c| store::load_world(&c, &cfg.db, threads)) {
+            Ok((w, tail)) => println!(
+                "loaded {} licences, {tail} tail events, in {} ms ({threads} threads)",
+                w.licence_count(),
+                t.elapsed().as_millis()
+            ),
+            Err(e) => {
+                eprintln!("load FAILED: {e}");
                 std::process::exit(1)
             }
         }

@@ -6,6 +6,7 @@ use crate::world::{self, Msp, Resp, World};
 use keyledger::licence::offline::CertificateIssuer;
 use keyledger::licence::{Ledger, LedgerEvent};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use std::collections::HashMap;
 use std::path::Path;
 
 /// Errors of the storage layer (reported as text; the server stops on them).
@@ -18,11 +19,11 @@ fn err<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> String {
 /// Opens (and creates) the database with the server's pragmas and tables.
 pub fn open(path: &Path) -> StoreResult<Connection> {
     let conn = Connection::open(path).map_err(err("open"))?;
-    // 32 KiB pages (set before the first table exists): a snapshot is one large blob, read at
-    // start-up through its chain of overflow pages; larger pages make that chain 8 times shorter.
+    // Default 4 KiB pages: a commit appends every page it changed to the WAL, so small pages keep
+    // a batch's WAL write (and its fsync) small. Snapshots are files beside the database, not
+    // blobs in it (the `snapshots` table is only read, for databases written by earlier versions).
     conn.execute_batch(
-        "PRAGMA page_size=32768;
-         PRAGMA journal_mode=WAL;
+        "PRAGMA journal_mode=WAL;
          PRAGMA synchronous=FULL;
          PRAGMA busy_timeout=5000;
          PRAGMA wal_autocheckpoint=0;
@@ -153,22 +154,6 @@ pub fn insert_request(tx: &Transaction<'_>, scope: &str, rid: &str, r: &Resp) ->
     Ok(())
 }
 
-/// Writes a snapshot of one MSP's ledger (replacing the previous one) inside the caller's
-/// transaction: it becomes visible atomically with the events of the same batch.
-pub fn write_snapshot(
-    tx: &Transaction<'_>,
-    msp: i64,
-    next_event: u64,
-    body: &str,
-) -> StoreResult<()> {
-    tx.execute(
-        "INSERT OR REPLACE INTO snapshots (msp, next_event, body) VALUES (?1, ?2, ?3)",
-        params![msp, next_event as i64, body],
-    )
-    .map_err(err("snapshot"))?;
-    Ok(())
-}
-
 /// Where an MSP's snapshot files live: `<db>.snapshots/` beside the database.
 pub fn snapshot_dir(db: &Path) -> std::path::PathBuf {
     let mut name = db.file_name().unwrap_or_default().to_os_string();
@@ -184,8 +169,13 @@ pub fn write_snapshot_file(dir: &Path, msp: i64, next_event: u64, body: &str) ->
     std::fs::create_dir_all(dir).map_err(err("snapshot dir"))?;
     let tmp = dir.join(format!("msp-{msp}.tmp"));
     let mut f = std::fs::File::create(&tmp).map_err(err("snapshot tmp"))?;
-    f.write_all(body.as_bytes())
-        .map_err(err("snapshot write"))?;
+    // Written and synced a few MiB at a time: a snapshot is tens of MiB, and leaving all of it
+    // dirty in the page cache would make the writer's next WAL fsync wait for it (ext4 commits
+    // pending data with the journal).
+    for chunk in body.as_bytes().chunks(4 << 20) {
+        f.write_all(chunk).map_err(err("snapshot write"))?;
+        f.sync_data().map_err(err("snapshot fsync"))?;
+    }
     f.sync_all().map_err(err("snapshot fsync"))?;
     drop(f);
     let name = format!("msp-{msp}-{next_event:020}.json");
@@ -199,6 +189,88 @@ pub fn write_snapshot_file(dir: &Path, msp: i64, next_event: u64, body: &str) ->
         }
     }
     Ok(())
+}
+
+/// The next event id of an MSP's newest snapshot (file or row), 0 without one.
+fn snapshot_next(conn: &Connection, dir: &Path, msp: i64) -> StoreResult<u64> {
+    let row: Option<i64> = conn
+        .query_row(
+            "SELECT next_event FROM snapshots WHERE msp = ?1",
+            [msp],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(err("snapshot"))?;
+    let file = snapshot_files(dir, msp).pop().map_or(0, |(n, _)| n);
+    Ok(file.max(row.unwrap_or(0).max(0) as u64))
+}
+
+/// Keeps every MSP's snapshot fresh **off the writer**: the writer never clones, serialises or
+/// writes a ledger. This thread reads committed events from its own connection (WAL: it never
+/// blocks the writer), keeps its own copy of each MSP's ledger it has snapshotted (loaded once,
+/// then caught up from the log), and writes a snapshot file when an MSP's log has grown `every`
+/// events past its newest snapshot. When `stop` is set (after the writer has finished) it
+/// snapshots every MSP with a tail, so a clean restart replays nothing, and returns.
+pub fn snapshotter(
+    path: &Path,
+    every: u64,
+    stop: &std::sync::atomic::AtomicBool,
+) -> StoreResult<()> {
+    let conn = open(path)?;
+    let dir = snapshot_dir(path);
+    let every = every.max(1);
+    let mut held: HashMap<i64, Ledger> = HashMap::new();
+    let mut written: HashMap<i64, u64> = HashMap::new();
+    loop {
+        let stopping = stop.load(std::sync::atomic::Ordering::SeqCst);
+        let ids: Vec<i64> = conn
+            .prepare_cached("SELECT id FROM msps ORDER BY id")
+            .map_err(err("prepare"))?
+            .query_map([], |r| r.get(0))
+            .map_err(err("msps"))?
+            .collect::<Result<_, _>>()
+            .map_err(err("msps"))?;
+        for id in ids {
+            let logged: i64 = conn
+                .prepare_cached("SELECT coalesce(max(id) + 1, 0) FROM events WHERE msp = ?1")
+                .map_err(err("prepare"))?
+                .query_row([id], |r| r.get(0))
+                .map_err(err("events"))?;
+            let logged = logged.max(0) as u64;
+            let snap = match written.get(&id) {
+                Some(n) => *n,
+                None => snapshot_next(&conn, &dir, id)?,
+            };
+            written.insert(id, snap);
+            let due = logged.saturating_sub(snap) >= every || (stopping && logged > snap);
+            if !due {
+                continue;
+            }
+            let ledger = match held.entry(id) {
+                std::collections::hash_map::Entry::Occupied(o) => {
+                    let l = o.into_mut();
+                    let from = l.next_event_id();
+                    apply_tail(&conn, id, from, l)?;
+                    l
+                }
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(load_ledger(&conn, &dir, id, Load::SnapshotAndTail)?.0)
+                }
+            };
+            let body = ledger.to_json().map_err(err("snapshot json"))?;
+            write_snapshot_file(&dir, id, ledger.next_event_id(), &body)?;
+            written.insert(id, ledger.next_event_id());
+        }
+        if stopping {
+            return Ok(());
+        }
+        for _ in 0..10 {
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
 }
 
 /// The MSP's snapshot files, (next event, path), oldest first.
@@ -396,16 +468,44 @@ pub fn verify(conn: &Connection, path: &Path) -> StoreResult<String> {
         .map_err(err("msps"))?
         .collect::<Result<_, _>>()
         .map_err(err("msps"))?;
+    // MSPs are checked in parallel, one read connection per thread, as at start-up.
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, ids.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let counts: Vec<StoreResult<u64>> = std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                sc.spawn(|| -> StoreResult<u64> {
+                    let c = Connection::open(path).map_err(err("open"))?;
+                    let mut events = 0;
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let Some(id) = ids.get(i) else { break };
+                        let (a, _) = load_ledger(&c, &dir, *id, Load::SnapshotAndTail)?;
+                        let (b, _) = load_ledger(&c, &dir, *id, Load::FullReplay)?;
+                        if a != b {
+                            return Err(format!(
+                                "msp {id}: snapshot + tail differs from the full replay"
+                            ));
+                        }
+                        events += a.next_event_id();
+                    }
+                    Ok(events)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("verify thread panicked".into()))
+            })
+            .collect()
+    });
     let mut events = 0u64;
-    for id in &ids {
-        let (a, _) = load_ledger(conn, &dir, *id, Load::SnapshotAndTail)?;
-        let (b, _) = load_ledger(conn, &dir, *id, Load::FullReplay)?;
-        if a != b {
-            return Err(format!(
-                "msp {id}: snapshot + tail differs from the full replay"
-            ));
-        }
-        events += a.next_event_id();
+    for n in counts {
+        events += n?;
     }
     Ok(format!(
         "verify ok: integrity_check ok, {} msp(s), {events} events, snapshot + tail == full replay",

@@ -1,13 +1,13 @@
 //! The single writer: owns the [`World`] (every ledger) and the database connection. Requests
 //! arrive as [`Job`]s on a channel; the writer takes every job waiting (up to a batch size), runs
 //! them against the ledgers, writes all their events and idempotency records in **one**
-//! transaction (one fsync), and only then sends the answers (group commit).
+//! transaction (one fsync), and only then sends the answers (group commit). Snapshots are not its
+//! work: [`store::snapshotter`] makes them from the committed log on its own thread.
 
 use crate::store;
 use crate::world::{Op, Resp, World};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -48,7 +48,8 @@ pub struct Job {
 pub struct WriterConfig {
     /// Most jobs in one transaction.
     pub max_batch: usize,
-    /// Snapshot an MSP's ledger after this many new events of it.
+    /// Snapshot an MSP's ledger after this many new events of it (by [`store::snapshotter`], off
+    /// the writer).
     pub snapshot_every: u64,
 }
 
@@ -68,27 +69,11 @@ pub fn run(
     mut rx: mpsc::Receiver<Job>,
     clock: Clock,
     cfg: WriterConfig,
-    snapshot_dir: std::path::PathBuf,
 ) -> store::StoreResult<()> {
-    // Snapshots are serialised and written by another thread from a clone taken after a commit
-    // (so they hold only committed events); the writer never waits for one.
-    let (snap_tx, snap_rx) = std::sync::mpsc::sync_channel::<(i64, keyledger::licence::Ledger)>(1);
-    let dir = snapshot_dir.clone();
-    let snapshotter = std::thread::Builder::new()
-        .name("snapshotter".into())
-        .spawn(move || -> store::StoreResult<()> {
-            for (msp, ledger) in snap_rx {
-                let body = ledger.to_json().map_err(|e| format!("snapshot: {e}"))?;
-                store::write_snapshot_file(&dir, msp, ledger.next_event_id(), &body)?;
-            }
-            Ok(())
-        })
-        .map_err(|e| format!("snapshot thread: {e}"))?;
-    let mut since_snapshot: HashMap<i64, u64> = HashMap::new();
     let mut last = clock.now();
+    let mut last_checkpoint = std::time::Instant::now();
     let mut batch: Vec<Job> = Vec::with_capacity(cfg.max_batch);
     let mut answers: Vec<(oneshot::Sender<Resp>, Resp)> = Vec::with_capacity(cfg.max_batch);
-    let mut events = Vec::new();
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
         while batch.len() < cfg.max_batch {
@@ -114,12 +99,7 @@ pub fn run(
                 continue;
             }
             let done = world.handle(job.op, now);
-            events.clear();
-            events.extend(done.events);
-            store::insert_events(&tx, &events)?;
-            for (msp, _) in &events {
-                *since_snapshot.entry(*msp).or_default() += 1;
-            }
+            store::insert_events(&tx, &done.events)?;
             // Only answers that are part of the state are replayed for a retried id; a refusal
             // (4xx) is stored too, so the retry gets the same answer without a second decision.
             if let Some((scope, rid)) = &job.idem {
@@ -131,29 +111,19 @@ pub fn run(
         for (reply, resp) in answers.drain(..) {
             let _ = reply.send(resp);
         }
-        for (msp, n) in since_snapshot.iter_mut() {
-            if *n >= cfg.snapshot_every {
-                if let Some(m) = world.msps.iter().find(|m| m.id == *msp) {
-                    // Busy with the previous one: try again after the next batch.
-                    if snap_tx.try_send((*msp, m.ledger.clone())).is_ok() {
-                        *n = 0;
-                    }
-                }
-            }
+        // The checkpointer thread copies the WAL into the database while the writer commits, but
+        // under steady load it never catches up with the last frames, and the WAL only starts
+        // over from its beginning once every frame is copied: it would grow without end (and each
+        // commit append to the file, a costlier sync than writing over it). So once a second,
+        // between two batches (the answers are out), the writer checkpoints what is left, usually
+        // a few hundred milliseconds of frames; the next commit then rewrites the WAL from its
+        // start. PASSIVE: if the checkpointer is mid-way, this returns at once and waits a second.
+        if last_checkpoint.elapsed() >= std::time::Duration::from_secs(1) {
+            last_checkpoint = std::time::Instant::now();
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                .map_err(|e| format!("checkpoint: {e}"))?;
         }
     }
-    // Clean shutdown: snapshot every MSP that changed, so the next start-up has no tail.
-    for (msp, n) in &since_snapshot {
-        if *n > 0 {
-            if let Some(m) = world.msps.iter().find(|m| m.id == *msp) {
-                let _ = snap_tx.send((*msp, m.ledger.clone()));
-            }
-        }
-    }
-    drop(snap_tx);
-    snapshotter
-        .join()
-        .map_err(|_| "snapshot thread panicked".to_string())??;
     Ok(())
 }
 

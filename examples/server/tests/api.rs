@@ -422,6 +422,13 @@ async fn the_seed_story_over_http() {
         .await
         .body;
     assert_eq!(before, after);
+    // The clean stop left a snapshot of every MSP that had a tail (the snapshotter's last round,
+    // off the writer): the restart replayed nothing, and snapshot + tail equals the full replay.
+    assert_eq!(s2.run.tail_events, 0);
+    assert!(s2.run.licences > 0);
+    let conn = keyledger_server::store::open(&s2.db).expect("db");
+    let v = keyledger_server::store::verify(&conn, &s2.db).expect("verify");
+    assert!(v.starts_with("verify ok"), "{v}");
     s2.run.stop().await;
 }
 
