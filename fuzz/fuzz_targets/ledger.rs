@@ -77,7 +77,16 @@ fuzz_target!(|data: &[u8]| {
                 };
                 // Out-of-order instants too: a call-home from the past.
                 let at = if b & 0x40 != 0 { now - Duration::hours(i64::from(b % 50)) } else { now };
-                ledger.execute(cmd, at).map(|o| o.events)
+                let (account, site) = (ledger.org().next_account_id(), ledger.org().next_site_id());
+                let creates = matches!(cmd, LedgerCommand::CreateAccount { .. } | LedgerCommand::CreateSite { .. });
+                ledger.execute(cmd, at).map(|o| {
+                    // A create names what it created: the next id, and only one thing.
+                    if creates {
+                        let made = (o.created_account(), o.created_site());
+                        assert!(made == (Some(account), None) || made == (None, Some(site)), "{made:?}");
+                    }
+                    o.events
+                })
             }
         };
         match result {
