@@ -9,7 +9,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 need=()
-for pkg in maturin pytest hypothesis mypy numpy pyarrow pandas; do
+for pkg in maturin pytest hypothesis mypy numpy pyarrow pandas polars duckdb; do
   "$VENV/bin/python" -m pip show -q "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

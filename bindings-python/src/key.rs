@@ -150,15 +150,44 @@ impl PyProductKey {
 /// The answer to "may this key be used?": a value, with a stable ``code``.
 #[pyclass(frozen, name = "KeyCheck", module = "keyledger")]
 pub(crate) struct PyKeyCheck {
-    pub(crate) inner: KeyCheck,
-    /// The character as Python saw it when it was a lone surrogate.
-    pub(crate) surrogate: Option<Py<PyAny>>,
+    repr: CheckRepr,
+}
+
+/// A genuine key of a known product (the batch path's usual answer) is held as the key and the
+/// product's name, shared by every check of the batch; the core's `KeyCheck` (its `detail`) is
+/// built only when read. Any other answer is the core's `KeyCheck` as it came.
+enum CheckRepr {
+    Genuine {
+        key: ProductKey,
+        product: Py<PyString>,
+    },
+    Full {
+        inner: Box<KeyCheck>,
+        /// The character as Python saw it when it was a lone surrogate.
+        surrogate: Option<Py<PyAny>>,
+    },
 }
 
 impl PyKeyCheck {
     pub(crate) fn new(inner: KeyCheck, text: &KeyText<'_, '_>) -> Self {
         let surrogate = inner.position.and_then(|p| text.surrogate_at(p));
-        PyKeyCheck { inner, surrogate }
+        PyKeyCheck {
+            repr: CheckRepr::Full {
+                inner: Box::new(inner),
+                surrogate,
+            },
+        }
+    }
+
+    /// The core's value (built for a genuine key: `KeyCheck::genuine`).
+    fn core(&self, py: Python<'_>) -> std::borrow::Cow<'_, KeyCheck> {
+        match &self.repr {
+            CheckRepr::Genuine { key, product } => std::borrow::Cow::Owned(KeyCheck::genuine(
+                *key,
+                &product.bind(py).to_cow().unwrap_or_default(),
+            )),
+            CheckRepr::Full { inner, .. } => std::borrow::Cow::Borrowed(inner),
+        }
     }
 }
 
@@ -167,69 +196,97 @@ impl PyKeyCheck {
     /// Whether the key may be used.
     #[getter]
     fn usable(&self) -> bool {
-        self.inner.usable
+        match &self.repr {
+            CheckRepr::Genuine { .. } => true,
+            CheckRepr::Full { inner, .. } => inner.usable,
+        }
     }
     /// The stable code: ``"ok"`` or the error code (``key.typo``, ``licence.late``...).
     #[getter]
     fn code(&self) -> &'static str {
-        self.inner.code.as_str()
+        match &self.repr {
+            CheckRepr::Genuine { .. } => keyledger::key::CheckCode::Ok.as_str(),
+            CheckRepr::Full { inner, .. } => inner.code.as_str(),
+        }
     }
     /// What a person reads.
     #[getter]
-    fn detail(&self) -> &str {
-        &self.inner.detail
+    fn detail(&self, py: Python<'_>) -> String {
+        self.core(py).detail.clone()
     }
     /// The parsed key, when it parsed.
     #[getter]
     fn key(&self) -> Option<PyProductKey> {
-        self.inner.key.map(PyProductKey::from)
+        match &self.repr {
+            CheckRepr::Genuine { key, .. } => Some((*key).into()),
+            CheckRepr::Full { inner, .. } => inner.key.map(PyProductKey::from),
+        }
     }
     /// The product's name, when it is in the catalog.
     #[getter]
-    fn product(&self) -> Option<&str> {
-        self.inner.product.as_deref()
+    fn product<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyString>> {
+        match &self.repr {
+            CheckRepr::Genuine { product, .. } => Some(product.bind(py).clone()),
+            CheckRepr::Full { inner, .. } => inner.product.as_deref().map(|p| PyString::new(py, p)),
+        }
     }
     /// The serial, when the key parsed.
     #[getter]
     fn serial(&self) -> Option<u32> {
-        self.inner.serial
+        match &self.repr {
+            CheckRepr::Genuine { key, .. } => Some(key.serial()),
+            CheckRepr::Full { inner, .. } => inner.serial,
+        }
     }
     /// 1-based position of a malformed character.
     #[getter]
     fn position(&self) -> Option<usize> {
-        self.inner.position
+        match &self.repr {
+            CheckRepr::Genuine { .. } => None,
+            CheckRepr::Full { inner, .. } => inner.position,
+        }
     }
     /// The malformed character.
     #[getter]
     fn character<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
-        if let Some(s) = &self.surrogate {
+        let CheckRepr::Full { inner, surrogate } = &self.repr else {
+            return None;
+        };
+        if let Some(s) = surrogate {
             return Some(s.bind(py).clone());
         }
-        self.inner
+        inner
             .character
             .map(|c| PyString::new(py, c.encode_utf8(&mut [0; 4])).into_any())
     }
     /// When the answer changes (a late licence becomes disabled...), if it will.
     #[getter]
     fn next_change(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.inner.next_change
+        match &self.repr {
+            CheckRepr::Genuine { .. } => None,
+            CheckRepr::Full { inner, .. } => inner.next_change,
+        }
     }
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let d = to_dict(py, &self.inner)?;
-        if let Some(s) = &self.surrogate {
+        let d = to_dict(py, &*self.core(py))?;
+        if let CheckRepr::Full {
+            surrogate: Some(s), ..
+        } = &self.repr
+        {
             d.set_item("character", s.bind(py))?;
         }
         Ok(d)
     }
-    fn to_json(&self) -> PyResult<String> {
-        to_json_text(&self.inner)
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        to_json_text(&*self.core(py))
     }
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let c = self.core(py);
         format!(
             "KeyCheck(usable={}, code={:?}, detail={:?})",
-            if self.inner.usable { "True" } else { "False" },
-            self.inner.code.as_str(),
-            self.inner.detail
+            if c.usable { "True" } else { "False" },
+            c.code.as_str(),
+            c.detail
         )
     }
 }
@@ -583,16 +640,32 @@ impl PyIssuer {
         Ok(PyKeyCheck::new(self.inner.check(&c, t.as_str()), &t))
     }
 
-    /// Many full checks in one call.
+    /// Many full checks in one call: the same answers as :meth:`check`, one per text.
     #[pyo3(signature = (texts, catalog=None))]
-    fn check_many(
+    fn check_many<'py>(
         &self,
-        texts: &Bound<'_, PyAny>,
-        catalog: Option<&Bound<'_, PyAny>>,
+        texts: &Bound<'py, PyAny>,
+        catalog: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Vec<PyKeyCheck>> {
+        let py = texts.py();
         let c = catalog_ref(catalog, "catalog")?;
+        // One Python string per product name, shared by every check of the batch.
+        let mut names: [Option<Py<PyString>>; 64] = std::array::from_fn(|_| None);
         items(texts, "texts", |x| {
             let t = key_text(x, "texts")?;
+            // A key that parses, is genuine and is a catalog product: the core's answer is
+            // `KeyCheck::genuine`, built when read. Anything else: the core's check as it is.
+            if let Ok(key) = self.inner.parse_and_verify(t.as_str()) {
+                if let Some(p) = c.get(key.product()) {
+                    let slot = &mut names[usize::from(key.product().get()) % 64];
+                    let product = slot
+                        .get_or_insert_with(|| PyString::intern(py, &p.name).unbind())
+                        .clone_ref(py);
+                    return Ok(PyKeyCheck {
+                        repr: CheckRepr::Genuine { key, product },
+                    });
+                }
+            }
             Ok(PyKeyCheck::new(self.inner.check(&c, t.as_str()), &t))
         })
     }

@@ -31,6 +31,7 @@ fn _stubs() -> String {
         .chain(ledger::STUBS)
         .chain(reports::STUBS)
         .chain(quota::STUBS)
+        .chain(arrow::STUBS)
     {
         out.push_str(s);
         out.push('\n');
@@ -46,6 +47,7 @@ fn _keyledger(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ledger::register(m)?;
     bulk::register(m)?;
     reports::register(m)?;
+    arrow::register(m)?;
     quota::register(m)?;
     m.add_function(wrap_pyfunction!(_stubs, m)?)?;
     m.add_function(wrap_pyfunction!(errors::_error_codes, m)?)?;

@@ -357,6 +357,20 @@ document!(PyKeyTable(KeyTable) as "KeyTable", "A Billing Detail table: the licen
     key_type: String => "str" = |s| s.key_type.clone();
     perpetual: bool => "bool" = |s| s.perpetual;
     rows: Vec<PyKeyRow> => "list[KeyRow]" = |s| s.rows.iter().cloned().map(Into::into).collect();
+}
+extra_stub "    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...\n    def to_arrow(self) -> Any: ...\n";
+methods {
+    /// The table's rows (one per licence) as an Arrow stream (PyCapsule interface), natively:
+    /// the columns of :meth:`BillingDetail.key_rows`.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(&self, py: Python<'py>, requested_schema: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, pyo3::types::PyCapsule>> {
+        let _ = requested_schema;
+        crate::arrow::stream(py, crate::arrow::key_rows_columns(std::iter::once(&self.inner)))
+    }
+    /// The rows as a ``pyarrow.Table`` (needs the ``arrow`` extra).
+    fn to_arrow<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        crate::arrow::to_pyarrow(slf.as_any())
+    }
 });
 
 document!(PyEditionCount(EditionCount) as "EditionCount", "Billable licences of one product edition." {
@@ -400,7 +414,7 @@ document!(PyBillingDetail(BillingDetail) as "BillingDetail", "The Billing Detail
     account_totals: Vec<PyAccountTotal> => "list[AccountTotal]" = |s| s.account_totals.iter().cloned().map(Into::into).collect();
     total: Decimal => "Decimal" = |s| s.total;
 }
-extra_stub "    def to_csv(self) -> str: ...\n    @staticmethod\n    def from_json(text: str) -> BillingDetail: ...\n    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...\n    def to_arrow(self) -> Any: ...\n    def to_pandas(self) -> Any: ...\n    def rows_to_arrow(self) -> Any: ...\n";
+extra_stub "    def to_csv(self) -> str: ...\n    @staticmethod\n    def from_json(text: str) -> BillingDetail: ...\n    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...\n    def to_arrow(self) -> Any: ...\n    def to_pandas(self) -> Any: ...\n    def key_rows(self) -> ArrowTable: ...\n    def rows_to_arrow(self) -> Any: ...\n";
 methods {
     /// The report as CSV text.
     fn to_csv(&self) -> PyResult<String> {
@@ -417,10 +431,12 @@ methods {
             .map(Self::from)
             .map_err(|e| to_py(keyledger::format::FormatError::from_json_error(&e)))
     }
-    /// The priced lines as an Arrow stream (PyCapsule interface): pyarrow, pandas, polars, DuckDB.
+    /// The priced lines as an Arrow stream (PyCapsule interface), built natively: pyarrow,
+    /// pandas, polars and DuckDB read it in one call (decimals as ``decimal128(38, s)``).
     #[pyo3(signature = (requested_schema=None))]
-    fn __arrow_c_stream__<'py>(&self, py: Python<'py>, requested_schema: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        crate::arrow::detail_stream(py, &self.inner, requested_schema)
+    fn __arrow_c_stream__<'py>(&self, py: Python<'py>, requested_schema: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, pyo3::types::PyCapsule>> {
+        let _ = requested_schema;
+        crate::arrow::stream(py, crate::arrow::detail_columns(&self.inner)?)
     }
     /// The priced lines as a ``pyarrow.Table`` (needs the ``arrow`` extra).
     fn to_arrow<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
@@ -430,9 +446,15 @@ methods {
     fn to_pandas<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         crate::arrow::to_pandas(slf.as_any())
     }
-    /// The key rows of every table (one row per licence) as a ``pyarrow.Table``.
+    /// The key rows of every table (one row per licence) as a native :class:`ArrowTable`
+    /// (``activated_at`` as ``timestamp[us, UTC]``); no extra needed.
+    fn key_rows(&self) -> PyResult<crate::arrow::PyArrowTable> {
+        crate::arrow::PyArrowTable::new(crate::arrow::key_rows_columns(self.inner.tables.iter()))
+    }
+    /// The key rows of every table as a ``pyarrow.Table`` (needs the ``arrow`` extra).
     fn rows_to_arrow<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        crate::arrow::detail_rows_table(py, &self.inner)
+        let t = Bound::new(py, self.key_rows()?)?;
+        crate::arrow::to_pyarrow(t.as_any())
     }
 });
 
@@ -499,8 +521,9 @@ methods {
     }
     /// The rows as an Arrow stream (PyCapsule interface).
     #[pyo3(signature = (requested_schema=None))]
-    fn __arrow_c_stream__<'py>(&self, py: Python<'py>, requested_schema: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        crate::arrow::activation_stream(py, &self.inner, requested_schema)
+    fn __arrow_c_stream__<'py>(&self, py: Python<'py>, requested_schema: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, pyo3::types::PyCapsule>> {
+        let _ = requested_schema;
+        crate::arrow::stream(py, crate::arrow::activation_columns(&self.inner))
     }
     /// The rows as a ``pyarrow.Table`` (needs the ``arrow`` extra).
     fn to_arrow<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
@@ -537,8 +560,9 @@ methods {
     }
     /// One row per (month, product) as an Arrow stream (PyCapsule interface).
     #[pyo3(signature = (requested_schema=None))]
-    fn __arrow_c_stream__<'py>(&self, py: Python<'py>, requested_schema: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
-        crate::arrow::trends_stream(py, &self.inner, requested_schema)
+    fn __arrow_c_stream__<'py>(&self, py: Python<'py>, requested_schema: Option<Bound<'py, PyAny>>) -> PyResult<Bound<'py, pyo3::types::PyCapsule>> {
+        let _ = requested_schema;
+        crate::arrow::stream(py, crate::arrow::trends_columns(&self.inner)?)
     }
     /// As a ``pyarrow.Table`` (needs the ``arrow`` extra).
     fn to_arrow<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {

@@ -92,6 +92,11 @@ def targets():
         "CertificateIssuer": lambda: SIGNER,
         "BillingRule": kl.BillingRule.storagecraft,
         "BillingDetail": lambda: DETAIL,
+        "KeyTable": lambda: DETAIL.tables[0],
+        "ArrowTable": DETAIL.key_rows,
+        "ActivationReport": lambda: kl.activation_report(HISTORIES, date(2026, 10, 1), date(2026, 10, 31)),
+        "Trends": lambda: kl.trends(HISTORIES, "2026-10"),
+        "DoubleBilling": lambda: kl.double_billing(HISTORIES, "2026-10", PRICES),
     }
     for cls_name, make in instances.items():
         cls = getattr(kl, cls_name)
@@ -170,3 +175,16 @@ def test_every_public_name_is_driven():
                and n not in driven]
     assert missing == []
     assert len(TARGETS) > 120
+
+
+ARROW_EXPORTERS = [DETAIL, DETAIL.tables[0], DETAIL.key_rows(),
+                   kl.activation_report(HISTORIES, date(2026, 10, 1), date(2026, 10, 31)), kl.trends(HISTORIES, "2026-10")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(which=st.sampled_from(ARROW_EXPORTERS), schema=hostile)
+def test_arrow_export_takes_any_requested_schema(which, schema):
+    """``__arrow_c_stream__`` answers any requested schema with its own stream (a capsule, never an
+    exception), as the PyCapsule interface allows."""
+    cap = which.__arrow_c_stream__(schema)
+    assert type(cap).__name__ == "PyCapsule"

@@ -171,6 +171,10 @@ def billing(ledger: kl.Ledger) -> None:
     assert (count.product, count.product_name, count.edition, count.rule, count.licences, count.quantity) == (
         1, "ShadowProtect for MSP", "Server", rule, 1, Decimal(1)) and count.billable_days > 0
     assert detail.to_csv() and str(detail) and kl.BillingDetail.from_json(detail.to_json()).total == total
+    key_rows: kl.ArrowTable = detail.key_rows()
+    names: list[str] = key_rows.column_names
+    assert key_rows.num_rows == len(key_rows) == sum(len(t.rows) for t in detail.tables) and names[2] == "key"
+    assert detail.__arrow_c_stream__() is not None and table.__arrow_c_stream__() is not None
     again: kl.Recomputed = kl.recompute(detail, hs, prices)
     diff: kl.BillingDiff = again.diff
     changes: list[kl.KeyChange] = diff.keys

@@ -16,3 +16,4 @@ try:
     kl.parse_key("x")
 except kl.MalformedKeyError as e:
     print(e.positon)  # misuse: attr-defined
+print(kl.BillingDetail.from_json("{}").key_rows().num_row)  # misuse: attr-defined

@@ -156,6 +156,24 @@ impl KeyCheck {
     }
 }
 
+impl KeyCheck {
+    /// What [`Issuer::check`] answers for a genuine key of a catalog product named `product`
+    /// (the bindings' batch path builds it only when it is read).
+    ///
+    /// ```
+    /// use keyledger::{catalog::presets, key::{Issuer, KeyCheck}};
+    /// let issuer = Issuer::new(0, &[1; 32])?;
+    /// let key = issuer.generate(presets::IMAGEMANAGER, 3)?;
+    /// let c = issuer.check(&presets::storagecraft(), &key.to_string());
+    /// assert_eq!(KeyCheck::genuine(key, "ImageManager"), c);
+    /// # Ok::<(), keyledger::key::KeyError>(())
+    /// ```
+    pub fn genuine(key: ProductKey, product: &str) -> KeyCheck {
+        let detail = format!("genuine {product} key, serial {}", key.serial());
+        ok(key, product.to_string(), detail)
+    }
+}
+
 /// Parses and looks the product up; on failure, the error and the key if it parsed.
 fn check_parsed(
     catalog: &Catalog,
@@ -231,10 +249,7 @@ impl Issuer {
     pub fn check(&self, catalog: &Catalog, text: &str) -> KeyCheck {
         match check_parsed(catalog, text) {
             Ok((key, product)) => match self.verify(&key) {
-                Ok(()) => {
-                    let detail = format!("genuine {product} key, serial {}", key.serial());
-                    ok(key, product, detail)
-                }
+                Ok(()) => KeyCheck::genuine(key, &product),
                 Err(e) => {
                     let mut c = KeyCheck::failed(&e, Some(key));
                     c.product = Some(product);
