@@ -79,7 +79,7 @@ say "imports and size, gzipped (regression budgets in KiB fail the run; the goal
 # partials (issue 17) ~13 KiB (benches/README.md).
 node "$PKG/tests/inspect.mjs" "$PKG/build/keys/keyledger_wasm_bg.wasm=36:40" "$PKG/build/full/keyledger_wasm_bg.wasm=590:400"
 
-say "TypeScript declarations derived from the Rust types (ts-rs, tests/ts_export.rs)"
+say "TypeScript declarations derived from the Rust types (ts-rs derives, tests/ts_export.rs)"
 KEYLEDGER_TS_OUT="$ROOT/$PKG/build/types.d.ts" cargo test -p keyledger-wasm --features ts --test ts_export
 
 say "package: assemble, npm pack"
@@ -89,6 +89,11 @@ TARBALL="$ROOT/$PKG/dist/keyledger-$VERSION.tgz"
 test -f "$TARBALL"
 echo "$TARBALL ($(wc -c <"$TARBALL") bytes)"
 node "$PKG/tests/sizes.mjs" "$PKG/dist/keyledger"
+
+say "declarations against the package's real output (tests/ts/samples.mjs, tsc --strict)"
+node "$PKG/tests/ts/samples.mjs" "$PKG/dist/keyledger" "$PKG/build/samples"
+"$PKG/node_modules/.bin/tsc" -p "$PKG/build/samples/tsconfig.json"
+echo "the samples have their declared types"
 
 say "node tests"
 node --test "$PKG"/tests/*.test.mjs

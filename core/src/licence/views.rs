@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What a product does after a call-home, or what it should do now if it cannot reach the ledger.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum CallHomeDecision {
@@ -54,6 +55,7 @@ impl CallHomeDecision {
 }
 
 /// Kinds of activation-history entries.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HistoryKind {
@@ -90,6 +92,7 @@ pub enum HistoryKind {
 }
 
 /// One line of a key's activation history.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct HistoryEntry {
     /// When.
@@ -114,6 +117,7 @@ impl HistoryEntry {
 }
 
 /// One licence (activation run) of a key, as of an instant.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenceStatus {
     /// Its id.
@@ -145,6 +149,7 @@ pub struct LicenceStatus {
 }
 
 /// A running ImageManager job.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunningJob {
     /// The job's name.
@@ -156,6 +161,7 @@ pub struct RunningJob {
 }
 
 /// A key's ImageManager job licences of one type, as of an instant.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobUse {
     /// The job type (e.g. "ShadowStream").
@@ -169,6 +175,7 @@ pub struct JobUse {
 }
 
 /// The console's Product Key Detail pane.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyStatus {
     /// The 16-symbol key.
@@ -200,6 +207,7 @@ pub struct KeyStatus {
 }
 
 /// A key whose MSP or customer name differs from the rest.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NameMismatch {
     /// The key.
@@ -216,6 +224,7 @@ pub struct NameMismatch {
 
 /// The name-consistency report: the MSP name should be the same on every key of the MSP, and the
 /// customer name the same on every key of a client (an account).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NameReport {
     /// The MSP name most activations use.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 pub type LicenceId = u64;
 
 /// The two licence types the service sells.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "QuotaLicenceType"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LicenceType {

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use std::collections::HashMap;
 
 /// What a subscription bought. A limit of `None` is unlimited.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Limits {
     /// Desktop licences (seats).
@@ -108,6 +109,7 @@ impl Limits {
 }
 
 /// The counters of one licence type.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TypeCounters {
     /// Licences assigned to users.
@@ -121,6 +123,7 @@ pub struct TypeCounters {
 }
 
 /// The stored counters of a subscription, updated with every licence event.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Counters {
     /// Desktop licences.
@@ -169,6 +172,7 @@ impl Counters {
 }
 
 /// How the subscription was sold.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "reseller")]
 pub enum SaleModel {
@@ -207,6 +211,7 @@ impl StopReason {
 }
 
 /// The staff member a subscription is provisioned under.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Admin {
     /// Name.

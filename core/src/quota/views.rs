@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 /// One licence type of the account view: assigned/limit licences, activated/limit licences,
 /// assigned/limit GB, used/limit GB. A `None` limit is unlimited.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypeUsage {
     /// Licences assigned.
@@ -66,6 +67,7 @@ impl TypeUsage {
 }
 
 /// The customer's Account tab.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountView {
     /// Subscription id.
@@ -136,6 +138,7 @@ impl AccountView {
 }
 
 /// A used/limit gauge of the reseller view.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gauge {
     /// Used (GB or units).
@@ -186,6 +189,7 @@ impl Gauge {
 }
 
 /// One customer of the reseller view.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerLine {
     /// Subscription id.
@@ -227,6 +231,7 @@ impl CustomerLine {
 }
 
 /// The reseller's view: its info and each customer with percentages.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResellerView {
     /// Reseller id.
@@ -281,6 +286,7 @@ impl ResellerView {
 }
 
 /// One counter whose stored value differs from the value recomputed from the licences.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Drift {
     /// Which counter, e.g. `desktop.assigned_gb`.
@@ -292,6 +298,7 @@ pub struct Drift {
 }
 
 /// The result of recomputing a subscription's counters from its licences.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefreshReport {
     /// Subscription id.
