@@ -2,7 +2,7 @@
 // library (`full`) and the key-only build (`keys`). See bindings-wasm/README.md, "The package".
 //
 //   node npm/assemble.mjs <full dir> <keys dir> <out dir> <version> <types.d.ts>
-// (<types.d.ts>: the declarations ts-rs derives from the Rust types, tests/ts_export.rs)
+// (<types.d.ts>: the declarations of every document, derived by ts-rs from the Rust types, tests/ts_export.rs)
 //
 // Each build gets two entry modules that instantiate the wasm when they are imported (no init call):
 //   *.node.js     the `node` export condition: reads the .wasm beside it with fs.readFileSync and
@@ -158,7 +158,7 @@ const codes = errorCodes();
 const extra = fs.readFileSync(path.join(here, 'errors.d.ts'), 'utf8')
   .replace('/*CODES*/', codes.map((c) => `\n    | ${JSON.stringify(c)}`).join(''));
 const derived = fs.readFileSync(generatedTypes, 'utf8');
-for (const name of ['LicenceState', 'LifecyclePolicy', 'StateSpan', 'BillingRule', 'Rounding', 'CheckCode']) {
+for (const name of ['LicenceState', 'LedgerCommand', 'LedgerEvent', 'KeyStatus', 'BillingDetail', 'QuotaCommand', 'Catalog', 'KeyCheckObject', 'CheckCode']) {
   if (!derived.includes(`export type ${name} =`)) throw new Error(`${generatedTypes} has no ${name}`);
 }
 fs.writeFileSync(path.join(out, 'errors.js'), `/** Whether a caught value is a keyledger error (an \`Error\` named "KeyledgerError" with a code). */

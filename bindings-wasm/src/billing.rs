@@ -33,24 +33,35 @@ fn catalog_or_preset(catalog: Option<Catalog>) -> Catalog {
     catalog.unwrap_or_else(presets::storagecraft)
 }
 
-/// A report with its CSV text (and, for the Billing Detail, its text rendering).
+/// A report with its text rendering and its CSV text.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Serialize)]
-struct WithCsv<R: Serialize> {
+pub(crate) struct WithText<R> {
     report: R,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    text: Option<String>,
+    text: String,
+    csv: String,
+}
+
+/// A report with its CSV text.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Serialize)]
+pub(crate) struct WithCsv<R> {
+    report: R,
     csv: String,
 }
 
 /// Options of `billingDetail`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "BillingDetailOptions"))]
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct DetailOptions {
+pub(crate) struct DetailOptions {
     month: Month,
     prices: PriceList,
     #[serde(default = "utc")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     zone: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     catalog: Option<Catalog>,
 }
 
@@ -78,8 +89,8 @@ pub fn billing_detail(
     )
     .map_err(to_js)?;
     let csv = report.to_csv().map_err(to_js)?;
-    output(&WithCsv {
-        text: Some(report.to_string()),
+    output(&WithText {
+        text: report.to_string(),
         report,
         csv,
     })
@@ -108,8 +119,8 @@ pub fn double_billing(
     )
     .map_err(to_js)?;
     let csv = report.to_csv().map_err(to_js)?;
-    output(&WithCsv {
-        text: Some(report.to_string()),
+    output(&WithText {
+        text: report.to_string(),
         report,
         csv,
     })
@@ -139,18 +150,27 @@ pub fn recompute(
 }
 
 /// Options of `activationReport`.
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(rename = "ActivationReportOptions")
+)]
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ActivationOptions {
+pub(crate) struct ActivationOptions {
     start: NaiveDate,
     end: NaiveDate,
     #[serde(default = "utc")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     zone: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     products: Vec<ProductId>,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     sort: Option<Vec<ActivationSortKey>>,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     catalog: Option<Catalog>,
 }
 
@@ -187,32 +207,51 @@ pub fn activation_report(
     )
     .map_err(to_js)?;
     let csv = report.to_csv().map_err(to_js)?;
-    output(&WithCsv {
-        report,
-        text: None,
-        csv,
-    })
+    output(&WithCsv { report, csv })
 }
 
-/// Options of `trends` and `explain`.
+/// Options of `trends` (`last` is required: checked after reading, to name it in the error).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RuleOptions {
+pub(crate) struct TrendsOptions {
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     last: Option<Month>,
-    #[serde(default)]
-    month: Option<Month>,
     #[serde(default = "utc")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     zone: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     rule: BillingRule,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    catalog: Option<Catalog>,
+}
+
+/// Options of `explain` (`month` is required: checked after reading, to name it in the error).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct ExplainOptions {
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    month: Option<Month>,
+    #[serde(default = "utc")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    zone: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    rule: BillingRule,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     catalog: Option<Catalog>,
 }
 
 /// The trends report and its CSV.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "TrendsResult"))]
 #[derive(Serialize)]
-struct TrendsWithCsv {
+pub(crate) struct TrendsWithCsv {
     trends: Trends,
     csv: String,
 }
@@ -232,7 +271,7 @@ pub fn trends(
     #[wasm_bindgen(unchecked_param_type = "TrendsOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let histories = histories_arg(&histories)?;
-    let o: RuleOptions = document(&options, "options", "{last, zone?, rule?, catalog?}")?;
+    let o: TrendsOptions = document(&options, "options", "{last, zone?, rule?, catalog?}")?;
     let last = required(o.last, "options.last")?;
     let catalog = catalog_or_preset(o.catalog);
     let trends = Trends::build(
@@ -258,7 +297,7 @@ pub fn explain(
     #[wasm_bindgen(unchecked_param_type = "ExplainOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let history: LicenceHistory = document(&history, "history", "a licence history")?;
-    let o: RuleOptions = document(&options, "options", "{month, zone?, rule?, catalog?}")?;
+    let o: ExplainOptions = document(&options, "options", "{month, zone?, rule?, catalog?}")?;
     let month = required(o.month, "options.month")?;
     let catalog = catalog_or_preset(o.catalog);
     output(
@@ -352,18 +391,23 @@ impl Columns {
 }
 
 /// Options of the bulk functions.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct BulkOptions {
+pub(crate) struct BulkOptions {
     groups: u16,
     month: Month,
     #[serde(default = "utc")]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     zone: String,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     rule: BillingRule,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     time_sorted: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     policy: Option<LifecyclePolicy>,
 }
 

@@ -115,25 +115,6 @@ pub fn preset_catalog() -> JsValue {
     catalog_plain(preset()).to_js()
 }
 
-#[wasm_bindgen(typescript_custom_section)]
-const CATALOG_TS: &str = r#"
-/** A product of the catalog (the Rust serde form). */
-export interface Product {
-    id: number;
-    name: string;
-    key_type: string;
-    licence_type: "msp" | "legacy" | "image_manager";
-    licensing: "subscription" | "perpetual";
-    editions: string[];
-    job_licences: { job_type: string; count: number }[];
-    licences_per_key: number;
-}
-/** A catalog: products by id. */
-export interface Catalog {
-    products: Product[];
-}
-"#;
-
 #[cfg(test)]
 mod plain_tests {
     use super::*;

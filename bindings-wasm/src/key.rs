@@ -14,12 +14,14 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// The answer of `checkKey` / `Issuer.check`, as JS sees it. Absent facts are `null`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "KeyCheckObject"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckView {
     /// Whether the key may be used (without a secret: worth sending).
     pub usable: bool,
     /// `"ok"` or a key error code (`"key.typo"`, ...).
+    #[cfg_attr(feature = "ts", ts(type = "CheckCode"))]
     pub code: &'static str,
     /// A sentence for a person.
     pub detail: String,
@@ -154,6 +156,7 @@ pub fn key_text(key: &ProductKey) -> String {
 }
 
 /// A parsed key, as JS sees it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ParsedKey"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyView {
@@ -250,30 +253,6 @@ pub fn parse_key_js(
     let text = args::string(&text, "text")?;
     Ok(js(parse_view(&text).map_err(to_js)?))
 }
-
-#[wasm_bindgen(typescript_custom_section)]
-const KEY_TS: &str = r#"
-/** `KeyCheck.toJSON()`: the answer of `checkKey` and `Issuer.check` as a plain object; absent facts are `null`. */
-export interface KeyCheckObject {
-    usable: boolean;
-    /** "ok" or a key error code such as "key.typo". */
-    code: CheckCode;
-    detail: string;
-    key: string | null;
-    product: string | null;
-    serial: number | null;
-    position: number | null;
-    character: string | null;
-}
-/** A parsed key. */
-export interface ParsedKey {
-    key: string;
-    version: number;
-    secretId: number;
-    product: number;
-    serial: number;
-}
-"#;
 
 /// Makes and checks keys with an issuer secret (JS class `Issuer`).
 #[wasm_bindgen(js_name = Issuer)]

@@ -18,14 +18,17 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// The options of `new Ledger(options?)` and `Ledger.replay(events, options?)`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerOptions {
     /// The catalog (the StorageCraft preset when absent).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub catalog: Option<Catalog>,
     /// The 7/14/30-day thresholds, in seconds (the seed's when absent).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub policy: Option<LifecyclePolicy>,
 }
 
@@ -511,10 +514,12 @@ fn key_id_arg(value: &JsValue, argument: &'static str) -> Result<u8, JsValue> {
 }
 
 /// A public key of `verifyCertificate`'s list.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PublicKey {
+pub(crate) struct PublicKey {
     key_id: u8,
+    #[cfg_attr(feature = "ts", ts(type = "Uint8Array | number[]"))]
     key: Vec<u8>,
 }
 

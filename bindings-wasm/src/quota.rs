@@ -12,8 +12,9 @@ use wasm_bindgen::prelude::*;
 const COMMAND: &str = "a quota command {type: \"create_subscription\" | ..., ...}";
 
 /// A view and its text rendering.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Serialize)]
-struct Rendered<V: Serialize> {
+pub(crate) struct Rendered<V> {
     view: V,
     text: String,
 }

@@ -68,6 +68,7 @@ impl CatalogError {}
 /// assert_eq!(ProductId::new(2).unwrap().get(), 2);
 /// assert!(ProductId::new(200).is_err());
 /// ```
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "number"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "u32", into = "u32")]
 pub struct ProductId(u8);
@@ -122,6 +123,7 @@ impl fmt::Display for ProductId {
 }
 
 /// How a product is sold.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Licensing {
@@ -132,6 +134,7 @@ pub enum Licensing {
 }
 
 /// The "License Type" column of the console: MSP, Legacy or ImageManager.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LicenceType {
@@ -160,6 +163,7 @@ impl LicenceType {
 }
 
 /// A number of licences of one job type carried by each key (ImageManager: 50 intelligentFTP, ...).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobLicences {
     /// The job type's name.
@@ -169,6 +173,7 @@ pub struct JobLicences {
 }
 
 /// One product of the catalog.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
     /// The id written into its keys.
@@ -229,6 +234,7 @@ impl Product {
 }
 
 /// The products a ledger knows, by id.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Catalog {
     products: Vec<Product>,

@@ -285,6 +285,7 @@ mod tests {
 /// assert_eq!(serde_json::from_str::<LicenceHistory>(&serde_json::to_string(&h).unwrap()).unwrap(), h);
 /// # Ok::<(), keyledger::key::KeyError>(())
 /// ```
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenceHistory {
     /// The product key.
@@ -316,6 +317,7 @@ pub struct LicenceHistory {
 }
 
 /// Where a key was from an instant on (until the next placement).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Placement {
     /// From this instant.
@@ -327,6 +329,7 @@ pub struct Placement {
 }
 
 /// One ImageManager job on a key: `[from, until)`, `until = None` while it runs.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobSpan {
     /// The job type (e.g. "ShadowStream").

@@ -49,6 +49,7 @@ pub const SIP_KEYS: (u64, u64) = (0x6b65_796c_6564_6765, 0x722e_6c6f_672e_7632);
 pub const DEFAULT_WINDOW: usize = 1 << 20;
 
 /// An event with its id (its position in the log: 0, 1, 2, …) and the instant it was decided.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Event<K> {
     /// Position in the log: an aggregate applies 0, 1, 2… in order.
@@ -60,6 +61,7 @@ pub struct Event<K> {
 }
 
 /// What [`apply`] did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Applied {

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Id of an account. `AccountId::DEFAULT` is the Default Account.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct AccountId(pub u32);
 
@@ -28,6 +29,7 @@ impl AccountId {
 }
 
 /// Id of a site.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SiteId(pub u32);
 
@@ -44,6 +46,7 @@ impl fmt::Display for SiteId {
 }
 
 /// Where a product key lives: an account, or a site of an account.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Container {
@@ -120,6 +123,7 @@ pub enum OrgError {
 impl OrgError {}
 
 /// A client of the MSP.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     /// Its id.
@@ -133,6 +137,7 @@ pub struct Account {
 }
 
 /// A geographic location inside an account.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Site {
     /// Its id.
@@ -148,6 +153,7 @@ pub struct Site {
 }
 
 /// Accounts and sites. Deleted entries stay as `None` so ids are never reused.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Org {
     accounts: Vec<Option<Account>>,

@@ -82,6 +82,7 @@ pub struct BulkInput<'a> {
 }
 
 /// The counts of one bucket.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BulkGroup {
     /// Licences billed under the rule.
@@ -89,10 +90,12 @@ pub struct BulkGroup {
     /// Σ billable days of the billed licences.
     pub billable_days: u64,
     /// Quantity billed: licences, Σ days ÷ days in month (`Prorated`) or the peak (`Peak`).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub quantity: Decimal,
 }
 
 /// Result of [`bill`].
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BulkResult {
     /// Billable days of each licence in the month.

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One key (one licence) in a Billing Detail table.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRow {
     /// The product key.
@@ -44,6 +45,7 @@ pub struct KeyRow {
 }
 
 /// The keys of one key type (e.g. "SP MSP ShadowProtect").
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyTable {
     /// The key type, from the catalog.
@@ -55,6 +57,7 @@ pub struct KeyTable {
 }
 
 /// Billed licences of one product and edition.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EditionCount {
     /// Product id.
@@ -70,10 +73,12 @@ pub struct EditionCount {
     /// Σ billable days of the billed licences.
     pub billable_days: u64,
     /// Σ of the quantities of this product's and edition's priced lines.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub quantity: Decimal,
 }
 
 /// One priced line: an account's licences of one product and edition.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PricedLine {
     /// Account.
@@ -92,25 +97,31 @@ pub struct PricedLine {
     pub billable_days: u64,
     /// Units billed: licences; Σ days ÷ days in month (`Prorated`, shown to 4 places, the amount
     /// uses the exact fraction); the peak at once (`Peak`).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub quantity: Decimal,
     /// Monthly price per unit.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub unit_price: Decimal,
     /// `unit_price × quantity`, rounded once.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub amount: Decimal,
 }
 
 /// The total of one account: the sum of its rounded lines.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountTotal {
     /// Account.
     pub account: String,
     /// Σ of its lines' amounts.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub amount: Decimal,
 }
 
 /// The Billing Detail report of one month.
 ///
 /// Built by [`BillingDetail::build`]; see the [module example](super) for a whole report.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BillingDetail {
     /// The month.
@@ -134,6 +145,7 @@ pub struct BillingDetail {
     /// Totals per account.
     pub account_totals: Vec<AccountTotal>,
     /// Grand total: Σ account totals.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub total: Decimal,
 }
 
@@ -561,6 +573,7 @@ impl BillingDetail {
 }
 
 /// A recomputed report and how it differs from the earlier one.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recomputed {
     /// The new report.
@@ -570,6 +583,7 @@ pub struct Recomputed {
 }
 
 /// A key whose billing changed between two reports of one month.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyChange {
     /// The key.
@@ -589,6 +603,7 @@ pub struct KeyChange {
 }
 
 /// An amount that changed: a line (product set) or an account total (product None).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineChange {
     /// Account.
@@ -598,14 +613,18 @@ pub struct LineChange {
     /// Edition of the line.
     pub edition: Option<String>,
     /// Amount before (0 if absent).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub before: Decimal,
     /// Amount now (0 if absent).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub after: Decimal,
     /// `after − before`.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub delta: Decimal,
 }
 
 /// The difference between two reports of one month.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BillingDiff {
     /// Keys whose billable days or billable flag changed (or appeared, or disappeared).
@@ -615,10 +634,13 @@ pub struct BillingDiff {
     /// Account totals that changed.
     pub accounts: Vec<LineChange>,
     /// Grand total before.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub total_before: Decimal,
     /// Grand total now.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub total_after: Decimal,
     /// `total_after − total_before`.
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub total_delta: Decimal,
 }
 

@@ -55,6 +55,7 @@ use crate::lifecycle::LicenceHistory;
 use serde::{Deserialize, Serialize};
 
 /// One machine holding an active legacy licence and a billed subscription licence in the month.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DoubleBillingRow {
     /// The machine (as the subscription licence names it).
@@ -86,6 +87,7 @@ pub struct DoubleBillingRow {
 /// The double-billing report of one month: machines that held an active legacy licence and a billed
 /// subscription (SP MSP) licence of the same kind of product in the same month, with both keys, the
 /// account and the overlapping days. See [`DoubleBilling::build`].
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DoubleBilling {
     /// The month.

@@ -140,6 +140,7 @@ pub(crate) fn perpetual(h: &LicenceHistory, b: &MonthBounds) -> String {
 }
 
 /// Why one licence is (or is not) billed in one month.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Explanation {
     /// The month.

@@ -51,6 +51,7 @@ impl Rounding {
 }
 
 /// The monthly price of one product and edition.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Price {
     /// The product.
@@ -58,6 +59,7 @@ pub struct Price {
     /// The edition (None: the price of licences of this product whose edition has no own price).
     pub edition: Option<String>,
     /// Price per licence per month, in the price list's currency.
+    #[cfg_attr(feature = "ts", ts(type = "string | number"))]
     pub monthly: Decimal,
     /// The currency of this price, if stated; must equal the list's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,6 +67,7 @@ pub struct Price {
 }
 
 /// A billing rule for one product, overriding the price list's rule.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductRule {
     /// The product.
@@ -88,6 +91,7 @@ pub struct ProductRule {
 /// assert_eq!(p.price_of(presets::SHADOWPROTECT_MSP, Some("Desktop")), None);
 /// # Ok::<(), keyledger::billing::BillingError>(())
 /// ```
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PriceList {
     /// ISO 4217 currency code of every price.
@@ -96,9 +100,11 @@ pub struct PriceList {
     pub rule: BillingRule,
     /// Per-product rules.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub product_rules: Vec<ProductRule>,
     /// How lines are rounded.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub rounding: Rounding,
     /// Decimal places of the currency's minor unit (2 for USD and EUR, 0 for JPY).
     pub scale: u32,

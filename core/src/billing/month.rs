@@ -16,6 +16,7 @@ use std::fmt;
 /// assert_eq!(Month::new(2024, 2)?.days(), 29);
 /// # Ok::<(), keyledger::billing::BillingError>(())
 /// ```
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Month {

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// One product in one month.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrendPoint {
     /// Product id.
@@ -18,10 +19,12 @@ pub struct TrendPoint {
     /// Licences billed under the rule.
     pub licences: u64,
     /// The billed quantity (see [`BillingRule`]; equals `licences` for day-count rules).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub quantity: Decimal,
 }
 
 /// One month of the trend.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrendMonth {
     /// The month.
@@ -31,6 +34,7 @@ pub struct TrendMonth {
 }
 
 /// Billable counts per product over the 12 months ending with (and including) `last`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trends {
     /// IANA zone the months are counted in.

@@ -230,6 +230,7 @@ impl KeyError {}
 /// assert_eq!(ProductKey::parse(&key.to_string().replace('-', ""))?, key);
 /// # Ok::<(), keyledger::key::KeyError>(())
 /// ```
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ProductKey {
     /// 80 bits: 75 payload bits then the 5-bit check symbol.

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Id of a licence (an activation run): its index in the ledger.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct LicenceId(pub u32);
 
@@ -17,6 +18,7 @@ impl fmt::Display for LicenceId {
 }
 
 /// What the console or a product asks the ledger to do. The instant is the `now` passed with it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LedgerCommand {
@@ -26,9 +28,11 @@ pub enum LedgerCommand {
         name: String,
         /// Optional address.
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
         address: Option<String>,
         /// Optional notes.
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
         notes: Option<String>,
     },
     /// Delete an empty account (not the Default Account).
@@ -44,9 +48,11 @@ pub enum LedgerCommand {
         name: String,
         /// Optional address.
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
         address: Option<String>,
         /// Optional notes.
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
         notes: Option<String>,
     },
     /// Move a site (with its keys) to another account.
@@ -89,9 +95,11 @@ pub enum LedgerCommand {
         customer_name: String,
         /// Optional computer role.
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
         computer_role: Option<String>,
         /// Edition found at activation (sets the fee).
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
         edition: Option<String>,
     },
     /// The daily call-home of an activated machine.
@@ -107,6 +115,7 @@ pub enum LedgerCommand {
         key: ProductKey,
         /// Only this machine's licence.
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
         machine: Option<String>,
     },
     /// The MSP clicks Reactivate (cancels a pending deactivation, or restarts a deactivated licence).
@@ -115,6 +124,7 @@ pub enum LedgerCommand {
         key: ProductKey,
         /// Only this machine's licence.
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional = nullable))]
         machine: Option<String>,
     },
     /// Set the static status of a legacy (perpetual) key.
@@ -158,6 +168,7 @@ pub enum LedgerCommand {
 }
 
 /// What happened.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LedgerEventKind {

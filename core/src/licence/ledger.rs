@@ -40,6 +40,7 @@ impl PartialEq for Indexes {
 impl Eq for Indexes {}
 
 /// What a command did: its events, and for a call-home the decision the product acts on.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
     /// Events caused (already applied by [`Ledger::execute`]).
@@ -143,6 +144,7 @@ impl Outcome {
 }
 
 /// Keys made by [`Ledger::generate_keys`] and the events that recorded them.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Generated {
     /// The new keys.

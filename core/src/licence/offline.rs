@@ -161,6 +161,7 @@ pub enum OfflineError {
 impl OfflineError {}
 
 /// What a call-home certificate says.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallHomeCertificate {
     /// The licence's product key.
@@ -176,6 +177,7 @@ pub struct CallHomeCertificate {
     /// Which signing key signed it (for rotation).
     pub signing_key_id: u8,
     /// A caller-supplied nonce (the core draws no random numbers).
+    #[cfg_attr(feature = "ts", ts(type = "bigint"))]
     pub nonce: u64,
 }
 

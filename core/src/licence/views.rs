@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One licence (activation run) of a key, as of an instant.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenceStatus {
     /// Its id.
@@ -46,6 +47,7 @@ pub struct LicenceStatus {
 }
 
 /// A running ImageManager job.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunningJob {
     /// The job's name.
@@ -57,6 +59,7 @@ pub struct RunningJob {
 }
 
 /// A key's ImageManager job licences of one type, as of an instant.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobUse {
     /// The job type (e.g. "ShadowStream").
@@ -70,6 +73,7 @@ pub struct JobUse {
 }
 
 /// The console's Product Key Detail pane.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyStatus {
     /// The 16-symbol key.
@@ -101,6 +105,7 @@ pub struct KeyStatus {
 }
 
 /// A key whose MSP or customer name differs from the rest.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NameMismatch {
     /// The key.
@@ -117,6 +122,7 @@ pub struct NameMismatch {
 
 /// The name-consistency report: the MSP name should be the same on every key of the MSP, and the
 /// customer name the same on every key of a client (an account).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NameReport {
     /// The MSP name most activations use.

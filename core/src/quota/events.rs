@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Asking for the state something is already in (suspending a suspended user, enabling sync that
 /// is enabled, reporting the same usage again) is not an error: it returns no events.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum QuotaCommand {
@@ -202,6 +203,7 @@ pub enum QuotaCommand {
 }
 
 /// What happened. Events carry every fact evolve needs; evolve never fails.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum QuotaEventKind {

@@ -16,6 +16,7 @@ number_id!(
 );
 
 /// The two licence types the service sells.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "QuotaLicenceType"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LicenceType {

@@ -23,6 +23,7 @@ text_id!(
 );
 
 /// What a subscription bought. A limit of `None` is unlimited.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Limits {
     /// Desktop licences (seats).
@@ -126,6 +127,7 @@ impl Limits {
 }
 
 /// The counters of one licence type.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TypeCounters {
     /// Licences assigned to users.
@@ -139,6 +141,7 @@ pub struct TypeCounters {
 }
 
 /// The stored counters of a subscription, updated with every licence event.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Counters {
     /// Desktop licences.
@@ -187,6 +190,7 @@ impl Counters {
 }
 
 /// How the subscription was sold.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "reseller")]
 pub enum SaleModel {
@@ -225,6 +229,7 @@ impl StopReason {
 }
 
 /// The staff member a subscription is provisioned under.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Admin {
     /// Name.

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 /// One licence type of the account view: assigned/limit licences, activated/limit licences,
 /// assigned/limit GB, used/limit GB. A `None` limit is unlimited.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypeUsage {
     /// Licences assigned.
@@ -69,6 +70,7 @@ impl TypeUsage {
 }
 
 /// The customer's Account tab.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountView {
     /// Subscription id.
@@ -139,6 +141,7 @@ impl AccountView {
 }
 
 /// A used/limit gauge of the reseller view.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gauge {
     /// Used (GB or units).
@@ -189,6 +192,7 @@ impl Gauge {
 }
 
 /// One customer of the reseller view.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerLine {
     /// Subscription id.
@@ -230,6 +234,7 @@ impl CustomerLine {
 }
 
 /// The reseller's view: its info and each customer with percentages.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResellerView {
     /// Reseller id.
@@ -284,6 +289,7 @@ impl ResellerView {
 }
 
 /// One counter whose stored value differs from the value recomputed from the licences.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Drift {
     /// Which counter, e.g. `desktop.assigned_gb`.
@@ -295,6 +301,7 @@ pub struct Drift {
 }
 
 /// The result of recomputing a subscription's counters from its licences.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefreshReport {
     /// Subscription id.
