@@ -656,7 +656,13 @@ fn text_files(root: &Path) -> Vec<PathBuf> {
                 let skip = name.starts_with('.')
                     || matches!(
                         name.as_str(),
-                        "target" | "node_modules" | "fixtures" | "pkg" | "dist" | "__pycache__"
+                        "target"
+                            | "node_modules"
+                            | "fixtures"
+                            | "pkg"
+                            | "dist"
+                            | "build"
+                            | "__pycache__"
                     );
                 if !skip {
                     stack.push(path);
