@@ -10,8 +10,8 @@ use crate::org::OrgError;
 use crate::quota::QuotaError;
 
 /// Declares a module's error enum with each variant's stable code written next to it, as
-/// `#[code = "module.reason"]` after the variant's doc comment. It writes the enum as given (the
-/// `code` attribute removed) and, on it:
+/// `#[code = ...]` (a `module.reason` string, e.g. `"key.typo"`) after the variant's doc comment.
+/// It writes the enum as given (the `code` attribute removed) and, on it:
 /// - `code(&self)`: the variant's code;
 /// - `CODES`: each variant's code in declaration order (variants may share a code);
 /// - `VARIANTS`: each variant's name in declaration order, and `variant(&self)`, so that tests can

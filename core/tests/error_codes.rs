@@ -656,7 +656,13 @@ fn text_files(root: &Path) -> Vec<PathBuf> {
                 let skip = name.starts_with('.')
                     || matches!(
                         name.as_str(),
-                        "target" | "node_modules" | "fixtures" | "pkg" | "dist" | "__pycache__"
+                        "target"
+                            | "node_modules"
+                            | "fixtures"
+                            | "pkg"
+                            | "dist"
+                            | "build"
+                            | "__pycache__"
                     );
                 if !skip {
                     stack.push(path);
@@ -799,6 +805,26 @@ fn the_scan_finds_quoted_codes_and_skips_paths() {
             "key.typo"
         ]
     );
+}
+
+/// The npm package's `ErrorCode` union is read from the `#[code = "..."]` declarations in
+/// core/src (bindings-wasm/npm/assemble.mjs): they must be exactly `Error::CODES`.
+#[test]
+fn the_declarations_in_the_source_are_exactly_the_codes() {
+    let root = repo_root();
+    let mut declared = BTreeSet::new();
+    for file in text_files(&root.join("core").join("src")) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        for piece in text.split("#[code = \"").skip(1) {
+            if let Some((code, rest)) = piece.split_once('"') {
+                if rest.starts_with(']') {
+                    declared.insert(code.to_string());
+                }
+            }
+        }
+    }
+    let codes: BTreeSet<String> = Error::CODES.iter().map(|c| c.to_string()).collect();
+    assert_eq!(declared, codes);
 }
 
 #[test]
