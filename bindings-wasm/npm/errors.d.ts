@@ -1,8 +1,6 @@
 // ---- errors -------------------------------------------------------------------------------------
-// `ErrorCode` is generated when the package is assembled, from the `code()` functions of the Rust
-// errors (core/src/**) and the binding's own `js.*` codes (bindings-wasm/src/**).
-/** Every stable error code a keyledger function can throw. */
-export type ErrorCode = /*CODES*/;
+// `ErrorCode` is generated with the other declarations (bindings-wasm/tests/ts_export.rs), from
+// `keyledger::Error::CODES` (the `#[code]` of each variant) and the binding's own `JS_CODES`.
 /** The codes of the product-key errors (also the `code` of a `KeyCheck` that is not usable). */
 export type KeyErrorCode = Extract<ErrorCode, `key.${string}`>;
 /** The facts each code carries, as fields of the thrown error (camelCase); codes not listed carry

@@ -126,12 +126,26 @@ fn export_declarations() {
     out.push_str("export type LedgerEvent = Event<LedgerEventKind>;\n");
     out.push_str("/** A stored quota event. */\n");
     out.push_str("export type QuotaEvent = Event<QuotaEventKind>;\n");
+    // Every code an export can throw: the core's declared codes and the binding's own.
+    let mut codes: Vec<&str> = keyledger::Error::CODES
+        .iter()
+        .chain(keyledger_wasm::errors::JS_CODES)
+        .copied()
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    assert!(codes.contains(&"key.malformed") && codes.contains(&"js.bad_argument"));
+    out.push_str("/** Every stable error code a keyledger function can throw. */\nexport type ErrorCode =");
+    for code in &codes {
+        out.push_str(&format!("\n    | \"{code}\""));
+    }
+    out.push_str(";\n");
     // A few shapes the serde attributes decide (internally tagged enums, renames, skipped fields).
     assert!(decls["LicenceState"].contains("\"pending_deactivation\""));
     assert!(decls["BillingRule"].contains("\"more_than_days\": number"));
     assert!(decls["CheckCode"].contains("\"key.typo\""));
     assert!(decls["LedgerCommand"].contains("\"type\": \"activate\""));
-    assert!(decls["QuotaCommand"].contains("\"command\": \"create_subscription\""));
+    assert!(decls["QuotaCommand"].contains("\"type\": \"create_subscription\""));
     assert!(decls["CallHomeDecision"].contains("\"action\": \"run_with_warning\""));
     if let Ok(path) = std::env::var("KEYLEDGER_TS_OUT") {
         std::fs::write(&path, out).expect("write the declarations");

@@ -807,8 +807,9 @@ fn the_scan_finds_quoted_codes_and_skips_paths() {
     );
 }
 
-/// The npm package's `ErrorCode` union is read from the `#[code = "..."]` declarations in
-/// core/src (bindings-wasm/npm/assemble.mjs): they must be exactly `Error::CODES`.
+/// Every `#[code = "..."]` written in core/src is one of `Error::CODES` and every code is written
+/// so: no declaration outside the `coded!` enums, none lost by the macro (the npm `ErrorCode` union
+/// and Python's `ERROR_CODES` are generated from `Error::CODES`).
 #[test]
 fn the_declarations_in_the_source_are_exactly_the_codes() {
     let root = repo_root();
