@@ -494,7 +494,7 @@ impl PyLedger {
             notes: opt_text(notes, "notes")?,
         };
         let out = self.run(cmd, now)?;
-        Ok(created_id(&out, "account"))
+        Ok(out.created_account().map_or(0, |a| a.0))
     }
 
     /// Deletes an empty account.
@@ -527,7 +527,7 @@ impl PyLedger {
             notes: opt_text(notes, "notes")?,
         };
         let out = self.run(cmd, now)?;
-        Ok(created_id(&out, "site"))
+        Ok(out.created_site().map_or(0, |s| s.0))
     }
 
     /// Moves a site (with its keys) to another account.
@@ -885,16 +885,6 @@ impl PyLedger {
             self.inner.next_event_id()
         )
     }
-}
-
-/// The id of the account or site a create command made, from its event.
-fn created_id(out: &Outcome, field: &str) -> u32 {
-    out.events
-        .first()
-        .and_then(|e| event_field(&e.kind, field))
-        .and_then(|v| v.as_u64())
-        .map(|v| v as u32)
-        .unwrap_or(0)
 }
 
 const DEFAULT_VALIDITY: i64 = 7 * 86_400;

@@ -135,7 +135,9 @@ fn export_declarations() {
     codes.sort_unstable();
     codes.dedup();
     assert!(codes.contains(&"key.malformed") && codes.contains(&"js.bad_argument"));
-    out.push_str("/** Every stable error code a keyledger function can throw. */\nexport type ErrorCode =");
+    out.push_str(
+        "/** Every stable error code a keyledger function can throw. */\nexport type ErrorCode =",
+    );
     for code in &codes {
         out.push_str(&format!("\n    | \"{code}\""));
     }
