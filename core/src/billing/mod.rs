@@ -57,6 +57,8 @@
 //! ```
 
 mod activation;
+#[cfg(feature = "arrow")]
+mod arrow;
 pub mod bulk;
 mod detail;
 mod double;
@@ -196,6 +198,24 @@ pub enum BillingError {
         /// What is wrong.
         why: String,
     },
+    /// A bulk column given as an Arrow array of another type.
+    #[error("bulk column {column} is an Arrow {found} array; expected {expected}")]
+    ColumnType {
+        /// The column's name.
+        column: &'static str,
+        /// The Arrow type expected.
+        expected: &'static str,
+        /// The Arrow type given.
+        found: String,
+    },
+    /// A null in a bulk column (columns hold values; "none" is a sentinel such as `i64::MAX`).
+    #[error("bulk column {column} has a null at row {row}; give a value (see the column's documentation for \"none\")")]
+    NullValue {
+        /// The column's name.
+        column: &'static str,
+        /// The row.
+        row: usize,
+    },
     /// Partial results that cannot be merged.
     #[error("these partial results cannot be merged: {why}")]
     PartialMismatch {
@@ -233,6 +253,8 @@ impl BillingError {
             BillingError::GroupOutOfRange { .. } => "billing.group_out_of_range",
             BillingError::Unsorted { .. } => "billing.unsorted",
             BillingError::BadRule { .. } => "billing.bad_rule",
+            BillingError::ColumnType { .. } => "billing.column_type",
+            BillingError::NullValue { .. } => "billing.null_value",
             BillingError::PartialMismatch { .. } => "billing.partial_mismatch",
             BillingError::Csv { .. } => "billing.csv",
         }
