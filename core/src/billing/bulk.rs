@@ -386,7 +386,12 @@ fn contacts(
 
 /// The default rule's fast path: licences billed under [`BillingRule::AnyDay`], per bucket.
 ///
-/// Same answers as [`bill`] with `AnyDay` (tested), much faster: a licence is decided by its first
+/// **Each licence's rows must come in time order** (as in the ledger and in a time-sorted export;
+/// `time_sorted` promises more: the order across licences too): a licence is decided by its first
+/// acceptable row, so a later-dated row read first can decide it wrongly. For rows in any order use
+/// [`bill`].
+///
+/// Same answers as [`bill`] with `AnyDay` on such rows (tested), much faster: a licence is decided by its first
 /// call-home that is not before its last contact, so after that call-home each row costs one bit
 /// test in a bitmap that stays in cache. Working memory per licence: a window of two `i32`,
 /// the deactivation as `i32`, and two bits (12.25 bytes).
