@@ -447,6 +447,15 @@ fn examples() -> Vec<Error> {
             BillingError::PartialMismatch {
                 why: "they are for different months".into(),
             },
+            BillingError::ColumnType {
+                column: "at",
+                expected: "Int64",
+                found: "Utf8".into(),
+            },
+            BillingError::NullValue {
+                column: "licence",
+                row: 3,
+            },
             BillingError::Csv {
                 message: "the writer was closed".into(),
             },

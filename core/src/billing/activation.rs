@@ -95,7 +95,7 @@ impl ActivationReport {
     /// deactivations, then machine.
     ///
     /// # Errors
-    /// [`BillingError::RangeEndsBeforeStart`], [`BillingError::UnknownTimeZone`],
+    /// [`BillingError::RangeEndsBeforeStart`],
     /// [`BillingError::UnknownProduct`].
     ///
     /// ```

@@ -51,10 +51,15 @@
 //! # Ok::<(), keyledger::billing::BillingError>(())
 //! ```
 
+#[cfg(feature = "arrow")]
+pub use super::arrow::ArrowInput;
+use super::explain::{self, Explanation};
 pub use super::partial::Partial;
+use super::partial::{at_rule, Acc, Ctx};
 use super::Zone;
-use super::{BillingError, BillingRule, Month};
+use super::{BillingError, BillingRule, Month, MonthBounds};
 use crate::lifecycle::LifecyclePolicy;
+use chrono::Datelike;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -145,7 +150,7 @@ fn check_len(column: &'static str, expected: usize, found: usize) -> Result<(), 
 ///
 /// # Errors
 /// [`BillingError::ColumnLength`], [`BillingError::LicenceOutOfRange`],
-/// [`BillingError::GroupOutOfRange`], [`BillingError::UnknownTimeZone`], [`BillingError::Overflow`].
+/// [`BillingError::GroupOutOfRange`], [`BillingError::Overflow`].
 ///
 /// ```
 /// use keyledger::billing::{bulk, BillingRule, Month};
@@ -166,9 +171,230 @@ pub fn bill(
     super::fast::bill(input, month, zone, rule, policy)
 }
 
+/// Why licence `licence` of the columns is (or is not) billed in `month` under `rule`: the Billing
+/// Detail's explanation for the bulk path, from the licence's own rows. The verdict and the days
+/// are those of [`bill`] (the same engine: [`Partial`] over its rows); the sentence says what the
+/// rows show — its base contact (activation, or last contact before the month), its call-homes in
+/// the month, a lapse or a stop — then the rule's reason, e.g. "last contact before the month
+/// 31 Oct, 30 call-homes 1–30 Nov: 30 billable days > 14 → billable".
+///
+/// Reads every row once (to pick the licence's); for many licences, bill them with [`bill`] and
+/// explain the few that are asked about.
+///
+/// # Errors
+/// As [`bill`]; [`BillingError::LicenceOutOfRange`] (with `row` 0) for a licence index beyond the
+/// licence columns.
+///
+/// ```
+/// use keyledger::billing::{bulk, BillingRule, Month, Zone};
+/// use keyledger::lifecycle::LifecyclePolicy;
+/// let nov1 = 1_793_491_200; // 2026-11-01T00:00:00Z
+/// let day = 86_400;
+/// let input = bulk::BulkInput {
+///     licence: &[0, 1, 0],
+///     at: &[nov1 + 2 * day, nov1 + 3 * day, nov1 + 4 * day + 3_600],
+///     activated_at: &[nov1 - 90 * day, nov1 + 12 * day],
+///     deactivated_at: &[i64::MAX, i64::MAX],
+///     last_contact_before: &[nov1 - day, i64::MIN],
+///     group: &[0, 0],
+///     groups: 1,
+///     time_sorted: true,
+/// };
+/// let (month, utc, policy) = (Month::new(2026, 11)?, Zone::utc(), LifecyclePolicy::default());
+/// let e = bulk::explain(&input, 0, month, &utc, BillingRule::EndOfMonth, &policy)?;
+/// assert!(!e.billable);
+/// assert_eq!(e.days, (1..=19).collect::<Vec<u32>>());
+/// assert_eq!(e.text, "last contact before the month 31 Oct, 2 call-homes 3–5 Nov: 19 billable days; not billable at the end of the month → not billable");
+/// let rolling = BillingRule::RollingWindow { days: 31, first_month_free: true };
+/// let e = bulk::explain(&input, 1, month, &utc, rolling, &policy)?;
+/// assert_eq!(e.text, "activated 13 Nov, no call-home in the month: 15 billable days; new instance, first activated 13 Nov: free in its first calendar month → not billable");
+/// # Ok::<(), keyledger::billing::BillingError>(())
+/// ```
+pub fn explain(
+    input: &BulkInput<'_>,
+    licence: u32,
+    month: Month,
+    zone: &Zone,
+    rule: BillingRule,
+    policy: &LifecyclePolicy,
+) -> Result<Explanation, BillingError> {
+    let n = validate(input)?;
+    let l = licence as usize;
+    if l >= n {
+        return Err(BillingError::LicenceOutOfRange {
+            row: 0,
+            licence,
+            licences: n,
+        });
+    }
+    let mut at: Vec<i64> = input
+        .licence
+        .iter()
+        .zip(input.at)
+        .filter(|(x, _)| **x == licence)
+        .map(|(_, t)| *t)
+        .collect();
+    at.sort_unstable();
+    let zeros = vec![0u32; at.len()];
+    let one = |v: &[i64]| v.get(l).copied().unwrap_or(i64::MAX);
+    let (act, deact, before) = (
+        one(input.activated_at),
+        one(input.deactivated_at),
+        input
+            .last_contact_before
+            .get(l)
+            .copied()
+            .unwrap_or(i64::MIN),
+    );
+    let group = [0u16];
+    let sub = BulkInput {
+        licence: &zeros,
+        at: &at,
+        activated_at: &[act],
+        deactivated_at: &[deact],
+        last_contact_before: &[before],
+        group: &group,
+        groups: 1,
+        time_sorted: true,
+    };
+    let ctx = Ctx::new(month, zone, rule, policy)?;
+    let mut p = Partial::new(1, month, zone, rule, policy)?;
+    p.update(&sub)?;
+    let mut acc = Acc::new(&ctx, 1, 1);
+    acc.keep_masks();
+    p.finish_into(&sub, &mut acc, |k| k);
+    let mask = acc
+        .masks
+        .as_ref()
+        .and_then(|m| m.first().copied())
+        .unwrap_or(0);
+    let r = acc.result()?;
+    let billable = r.billed.first().copied().unwrap_or(false);
+    let b = month.bounds(zone);
+    let story = contacts(&b, &at, act, deact, before, policy);
+    // A new instance: activated in the month (not stopped before its activation: that licence
+    // never ran).
+    let new_at = (act >= ctx.origin && act - ctx.origin < ctx.end() && deact >= act)
+        .then(|| chrono::DateTime::from_timestamp(act, 0))
+        .flatten();
+    let why = explain::reason(&b, mask.count_ones(), rule, billable, new_at);
+    let eom = Ctx::new(month, zone, BillingRule::EndOfMonth, policy)?;
+    let last = story.last.map_or(i64::MIN, |t| t - ctx.origin);
+    let stop = i64::from(ctx.rel(deact));
+    Ok(Explanation {
+        month,
+        rule,
+        days: (0..31u32)
+            .filter(|d| mask & (1 << d) != 0)
+            .map(|d| d + 1)
+            .collect(),
+        at_end: story.last.is_some() && at_rule(&eom, last, stop, act, false),
+        billable,
+        text: format!("{}: {why} → {}", story.text, explain::verdict(billable)),
+    })
+}
+
+/// What a licence's rows show, in words, and its latest contact (unix seconds).
+struct Story {
+    text: String,
+    last: Option<i64>,
+}
+
+fn contacts(
+    b: &MonthBounds,
+    at: &[i64],
+    act: i64,
+    deact: i64,
+    before: i64,
+    policy: &LifecyclePolicy,
+) -> Story {
+    let (start, end) = (b.start().timestamp(), b.end().timestamp());
+    if act == i64::MAX {
+        return Story {
+            text: "never activated".into(),
+            last: None,
+        };
+    }
+    let date = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0).map_or_else(String::new, |d| {
+            let local = b.local_date(d);
+            format!(
+                "{} {}",
+                local.day(),
+                explain::MONTHS
+                    .get(local.month0() as usize)
+                    .copied()
+                    .unwrap_or("")
+            )
+        })
+    };
+    let from_before = before != i64::MIN && before >= act;
+    let base = if from_before { before } else { act };
+    let mut parts = vec![if from_before {
+        format!("last contact before the month {}", date(before))
+    } else {
+        format!("activated {}", date(act))
+    }];
+    // The ledger's fold: contacts from the base on, before the stop; a gap of `lapse_after`
+    // lapses the activation.
+    let (mut prev, mut lapsed, mut inside) = (base, None, Vec::new());
+    for &t in at {
+        if t < base || t >= deact || t >= end {
+            continue;
+        }
+        if t.saturating_sub(prev) >= policy.lapse_after_seconds {
+            lapsed = Some(prev.saturating_add(policy.lapse_after_seconds));
+            break;
+        }
+        prev = t;
+        if t >= start {
+            inside.push(t);
+        }
+    }
+    let lapse_at = lapsed.or_else(|| {
+        let t = prev.saturating_add(policy.lapse_after_seconds);
+        (t < end && t < deact).then_some(t)
+    });
+    match (inside.first(), inside.last()) {
+        (Some(&a), Some(&z)) if inside.len() == 1 => {
+            let _ = z;
+            parts.push(format!("1 call-home {}", date(a)));
+        }
+        (Some(&a), Some(&z)) => {
+            let (da, dz) = (date(a), date(z));
+            let same_month = da.split(' ').nth(1) == dz.split(' ').nth(1);
+            let first = if same_month {
+                da.split(' ').next().unwrap_or("").to_string()
+            } else {
+                da
+            };
+            parts.push(format!("{} call-homes {first}–{dz}", inside.len()));
+        }
+        _ => parts.push("no call-home in the month".into()),
+    }
+    if let Some(t) = lapse_at.filter(|t| *t >= start) {
+        parts.push(format!(
+            "lapsed {} (no contact for {} days)",
+            date(t),
+            policy.lapse_after_seconds / 86_400
+        ));
+    } else if deact < end {
+        parts.push(format!("billing stopped {}", date(deact)));
+    }
+    Story {
+        text: parts.join(", "),
+        last: Some(prev),
+    }
+}
+
 /// The default rule's fast path: licences billed under [`BillingRule::AnyDay`], per bucket.
 ///
-/// Same answers as [`bill`] with `AnyDay` (tested), much faster: a licence is decided by its first
+/// **Each licence's rows must come in time order** (as in the ledger and in a time-sorted export;
+/// `time_sorted` promises more: the order across licences too): a licence is decided by its first
+/// acceptable row, so a later-dated row read first can decide it wrongly. For rows in any order use
+/// [`bill`].
+///
+/// Same answers as [`bill`] with `AnyDay` on such rows (tested), much faster: a licence is decided by its first
 /// call-home that is not before its last contact, so after that call-home each row costs one bit
 /// test in a bitmap that stays in cache. Working memory per licence: a window of two `i32`,
 /// the deactivation as `i32`, and two bits (12.25 bytes).

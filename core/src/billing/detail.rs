@@ -166,7 +166,7 @@ impl BillingDetail {
     /// [`PriceList::rule_for`] their product; perpetual (legacy) keys are listed, never billed.
     ///
     /// # Errors
-    /// [`BillingError::UnknownTimeZone`], [`BillingError::UnknownProduct`],
+    /// [`BillingError::UnknownProduct`],
     /// [`BillingError::MissingPrice`] (a billed product/edition without a price),
     /// [`BillingError::MixedCurrencies`], [`BillingError::BadCurrency`], [`BillingError::Overflow`].
     ///

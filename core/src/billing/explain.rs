@@ -6,7 +6,7 @@ use super::{BillingRule, MonthBounds};
 use crate::lifecycle::{LicenceHistory, LicenceState};
 use chrono::{Datelike, Duration};
 
-const MONTHS: [&str; 12] = [
+pub(crate) const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
@@ -71,18 +71,46 @@ pub(crate) fn explain(
     billed: bool,
 ) -> String {
     let states = states_in_month(h, b);
-    let n = m.days();
+    let new_at = h
+        .activations
+        .first()
+        .filter(|a| **a >= b.start() && **a < b.end())
+        .copied();
+    let why = reason(b, m.days(), rule, billed, new_at);
+    format!("{states}: {why} → {verdict}", verdict = verdict(billed))
+}
+
+pub(crate) fn verdict(billed: bool) -> &'static str {
+    if billed {
+        "billable"
+    } else {
+        "not billable"
+    }
+}
+
+pub(crate) fn month_name(b: &MonthBounds) -> &'static str {
+    MONTHS
+        .get(b.month.month().saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or("")
+}
+
+/// Why a licence with `n` billable days is (or is not) billed under `rule`; `new_at`: its first
+/// activation, when inside the month (the rolling window's free first month).
+pub(crate) fn reason(
+    b: &MonthBounds,
+    n: u32,
+    rule: BillingRule,
+    billed: bool,
+    new_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> String {
     let days = if n == 1 {
         "1 billable day".to_string()
     } else {
         format!("{n} billable days")
     };
-    let verdict = if billed { "billable" } else { "not billable" };
-    let mon = MONTHS
-        .get(b.month.month().saturating_sub(1) as usize)
-        .copied()
-        .unwrap_or("");
-    let why = match rule {
+    let mon = month_name(b);
+    match rule {
         BillingRule::AnyDay if billed => format!("{days} ≥ 1"),
         BillingRule::AnyDay => "no billable day".into(),
         BillingRule::MoreThanDays(k) if billed => format!("{days} > {k}"),
@@ -96,20 +124,14 @@ pub(crate) fn explain(
         BillingRule::RollingWindow {
             days: window,
             first_month_free,
-        } => {
-            let new_at = h
-                .activations
-                .first()
-                .filter(|a| **a >= b.start() && **a < b.end());
-            match new_at {
-                Some(a) if first_month_free => format!(
-                    "{days}; new instance, first activated {} {mon}: free in its first calendar month",
-                    b.local_date(*a).day()
-                ),
-                _ if billed => format!("{days}; billable within the last {window} days of the month"),
-                _ => format!("{days}; not billable within the last {window} days of the month"),
-            }
-        }
+        } => match new_at {
+            Some(a) if first_month_free => format!(
+                "{days}; new instance, first activated {} {mon}: free in its first calendar month",
+                b.local_date(a).day()
+            ),
+            _ if billed => format!("{days}; billable within the last {window} days of the month"),
+            _ => format!("{days}; not billable within the last {window} days of the month"),
+        },
         BillingRule::Snapshot { day, hour } => {
             let d = u32::from(day).clamp(1, b.days());
             if billed {
@@ -127,8 +149,7 @@ pub(crate) fn explain(
             )
         }
         BillingRule::HighWaterMark { .. } => "no billable day".into(),
-    };
-    format!("{states}: {why} → {verdict}")
+    }
 }
 
 /// The sentence for a perpetual (legacy) licence.
@@ -162,7 +183,6 @@ pub struct Explanation {
 /// products are never billed monthly.
 ///
 /// # Errors
-/// [`BillingError::UnknownTimeZone`](super::BillingError::UnknownTimeZone),
 /// [`BillingError::UnknownProduct`](super::BillingError::UnknownProduct).
 ///
 /// ```

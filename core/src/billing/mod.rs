@@ -57,6 +57,8 @@
 //! ```
 
 mod activation;
+#[cfg(feature = "arrow")]
+mod arrow;
 pub mod bulk;
 mod detail;
 mod double;
@@ -210,6 +212,26 @@ pub enum BillingError {
         rule: String,
         /// What is wrong.
         why: String,
+    },
+    /// A bulk column given as an Arrow array of another type.
+    #[code = "billing.column_type"]
+    #[error("bulk column {column} is an Arrow {found} array; expected {expected}")]
+    ColumnType {
+        /// The column's name.
+        column: &'static str,
+        /// The Arrow type expected.
+        expected: &'static str,
+        /// The Arrow type given.
+        found: String,
+    },
+    /// A null in a bulk column (columns hold values; "none" is a sentinel such as `i64::MAX`).
+    #[code = "billing.null_value"]
+    #[error("bulk column {column} has a null at row {row}; give a value (see the column's documentation for \"none\")")]
+    NullValue {
+        /// The column's name.
+        column: &'static str,
+        /// The row.
+        row: usize,
     },
     /// Partial results that cannot be merged.
     #[code = "billing.partial_mismatch"]

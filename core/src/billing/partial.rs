@@ -244,7 +244,7 @@ impl Partial {
     /// An empty partial for licences `0..licences` of `month` in `zone` under `rule`.
     ///
     /// # Errors
-    /// [`BillingError::UnknownTimeZone`], [`BillingError::BadRule`].
+    /// [`BillingError::BadRule`].
     ///
     /// ```
     /// use keyledger::billing::{bulk, BillingRule, Month};
@@ -778,6 +778,8 @@ pub(super) struct Acc {
     /// Peak: per bucket, runs open at the month's start, and `2 × instant + (1: start, 0: end)`.
     open: Vec<i64>,
     events: Vec<Vec<i64>>,
+    /// Each licence's day mask, when asked for ([`Acc::keep_masks`]: explanations).
+    pub(super) masks: Option<Vec<u32>>,
 }
 
 impl Acc {
@@ -798,7 +800,13 @@ impl Acc {
                 .collect(),
             open: vec![0; if peak { groups } else { 0 }],
             events: vec![Vec::new(); if peak { groups } else { 0 }],
+            masks: None,
         }
+    }
+
+    /// Keeps each licence's day mask in [`Acc::masks`].
+    pub(super) fn keep_masks(&mut self) {
+        self.masks = Some(vec![0; self.days.len()]);
     }
 
     /// One licence: its day mask, whether billable at the rule's instant, and (`Peak`) its
@@ -813,6 +821,9 @@ impl Acc {
         stop: i64,
     ) {
         let d = (mask & !LAPSED).count_ones();
+        if let Some(m) = self.masks.as_mut().and_then(|m| m.get_mut(l)) {
+            *m = mask & !LAPSED;
+        }
         if let Some(x) = self.days.get_mut(l) {
             *x = d as u8;
         }

@@ -386,7 +386,7 @@ pub struct EditionCounts {
 /// peak over all accounts together.
 ///
 /// # Errors
-/// [`BillingError::UnknownTimeZone`], [`BillingError::UnknownProduct`].
+/// [`BillingError::UnknownProduct`].
 ///
 /// ```
 /// use keyledger::billing::{counts, BillingRule, Month};

@@ -865,6 +865,21 @@ fn bulk_vs_history(lics: &[Lic], month: Month, zone: &Zone, cuts: &Cuts) {
                 "billed: licence {i} {h:?} {:?} {rule:?}",
                 lics[i]
             );
+            // The bulk explanation: the same days and verdict, and a sentence that ends with the
+            // rule's reason and that verdict, as the history path's.
+            let e = bulk::explain(&input, i as u32, month, zone, rule, &policy).unwrap();
+            let want: Vec<u32> = (0..31u32)
+                .filter(|d| m.mask & (1 << d) != 0)
+                .map(|d| d + 1)
+                .collect();
+            assert_eq!(e.days, want, "explained days: licence {i} {rule:?}");
+            assert_eq!(
+                e.billable, r.billed[i],
+                "explained verdict: licence {i} {rule:?}"
+            );
+            let history = explain::explain(h, &b, &m, rule, r.billed[i]);
+            let reason = history.split_once(": ").map_or("", |x| x.1);
+            assert!(e.text.ends_with(reason), "{} / {history}", e.text);
         }
         // Random splits into partials (licence ranges × time ranges), merged: the same result.
         let got = split_bill(&input, month, zone, rule, &policy, cuts);

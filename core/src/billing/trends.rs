@@ -49,7 +49,7 @@ impl Trends {
     /// Computes the trend. Under `Peak`, a product's quantity is the sum of its editions' peaks.
     ///
     /// # Errors
-    /// [`BillingError::UnknownTimeZone`], [`BillingError::UnknownProduct`],
+    /// [`BillingError::UnknownProduct`],
     /// [`BillingError::Overflow`].
     ///
     /// ```
