@@ -30,6 +30,7 @@ fn _stubs() -> String {
         .chain(ledger::STUBS)
         .chain(reports::STUBS)
         .chain(quota::STUBS)
+        .chain(bulk::STUBS)
     {
         out.push_str(s);
         out.push('\n');

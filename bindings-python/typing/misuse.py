@@ -16,3 +16,5 @@ try:
     kl.parse_key("x")
 except kl.MalformedKeyError as e:
     print(e.positon)  # misuse: attr-defined
+kl.BulkPartial(10, "2026-11", rule="any_day")  # misuse: arg-type (a BillingRule, not its name)
+kl.BulkPartial(10, "2026-11").merge(b"bytes")  # misuse: arg-type (from_bytes first)
