@@ -108,9 +108,10 @@ impl<'a> Reader<'a> {
             *w = u64::from_le_bytes(b);
         }
         // Bits past the last licence are not licences.
-        if n % 64 != 0 {
+        let tail = n % 64;
+        if tail > 0 {
             if let Some(last) = words.last_mut() {
-                *last &= (1u64 << (n % 64)) - 1;
+                *last &= (1u64 << tail) - 1;
             }
         }
         Ok(words)
