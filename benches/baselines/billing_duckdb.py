@@ -266,16 +266,17 @@ def main():
         assert got_np == want, f"{name}: numpy {got_np} != keyledger {want}"
         t_py = None
         if kl is not None:
-            typed = getattr(kl, "BillingRule", None)
-            rule_arg = typed.from_json(json.dumps(rule_json)) if hasattr(typed, "from_json") else rule_json
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            from billing_python import RULES as PY_RULES  # the same rules as typed BillingRule values
+            rule_arg = PY_RULES[name]
 
             def py():
                 return kl.bulk_bill(licence, at, act, deact, before, group, 3, "2026-11", rule=rule_arg,
                                     time_sorted=True)
             t_py, got_py = best_time(py, runs)
-            assert [g["licences"] for g in got_py["groups"]] == r["licences"], f"{name}: Python path"
-            assert [g["billable_days"] for g in got_py["groups"]] == r["billable_days"]
-            assert len(got_py["days"]) == n
+            assert [g.licences for g in got_py.groups] == r["licences"], f"{name}: Python path"
+            assert [g.billable_days for g in got_py.groups] == r["billable_days"]
+            assert len(got_py.days) == n
         rows.append((name, r["seconds"], r["cpu_seconds"], t_py, t_duck, t_np))
         print(f"{name}: rust {r['seconds'] * 1e3:.1f} ms (cpu {r['cpu_seconds'] * 1e3:.1f}), "
               f"python {t_py * 1e3 if t_py else float('nan'):.1f} ms, duckdb {t_duck * 1e3:.1f} ms, "

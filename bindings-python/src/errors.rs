@@ -436,24 +436,3 @@ pub(crate) fn items<'py, T>(
     }
     Ok(out)
 }
-
-// The bulk path's JSON helpers (engineer "billing" replaces them when the bulk functions move to
-// `bulk.rs`): a rule and a policy as JSON text in, the result as JSON text out.
-
-/// Reads a JSON argument in the core's serde shape.
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(argument: &str, text: &str) -> PyResult<T> {
-    serde_json::from_str(text).map_err(|e| bad_argument(argument, e))
-}
-
-/// Writes a core value as JSON.
-pub(crate) fn to_json<T: Serialize>(value: &T) -> PyResult<String> {
-    to_json_text(value)
-}
-
-/// A life-cycle policy from JSON (`None`: the seed's 7/14/30 days).
-pub(crate) fn policy_arg(policy: Option<&str>) -> PyResult<keyledger::lifecycle::LifecyclePolicy> {
-    match policy {
-        Some(p) => from_json("policy", p),
-        None => Ok(keyledger::lifecycle::LifecyclePolicy::default()),
-    }
-}

@@ -358,7 +358,7 @@ fn container_arg(obj: Option<&Bound<'_, PyAny>>, argument: &str) -> PyResult<Con
     }
 }
 
-fn policy_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<LifecyclePolicy> {
+pub(crate) fn policy_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<LifecyclePolicy> {
     match obj {
         None => Ok(LifecyclePolicy::default()),
         Some(o) if o.is_none() => Ok(LifecyclePolicy::default()),

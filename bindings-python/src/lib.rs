@@ -32,6 +32,7 @@ fn _stubs() -> String {
         .chain(reports::STUBS)
         .chain(quota::STUBS)
         .chain(arrow::STUBS)
+        .chain(bulk::STUBS)
     {
         out.push_str(s);
         out.push('\n');

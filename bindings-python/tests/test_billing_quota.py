@@ -135,9 +135,9 @@ def test_bulk_from_numpy_matches_the_history_path():
     group = np.array([0, 0, 1, 1], dtype=np.uint16)
     counts = kl.bulk_any_day_counts(licence, at, activated, deactivated, last_before, group, 2, "2026-11")
     full = kl.bulk_bill(licence, at, activated, deactivated, last_before, group, 2, "2026-11")
-    assert counts == [g["licences"] for g in full["groups"]] == [2, 1]
+    assert counts == [g.licences for g in full.groups] == [2, 1]
     assert kl.bulk_bill(licence, at, activated, deactivated, last_before, group, 2, "2026-11",
-                        rule=kl.BillingRule.storagecraft())["groups"]
+                        rule=kl.BillingRule.storagecraft()).groups
     # Plain sequences work too.
     assert kl.bulk_any_day_counts(list(licence), list(at), list(activated), list(deactivated), list(last_before),
                                   list(group), 2, "2026-11") == counts

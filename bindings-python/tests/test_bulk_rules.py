@@ -27,7 +27,7 @@ def columns():
 
 def billed(rule):
     r = kl.bulk_bill(*columns(), 2, "2026-11", rule=rule)
-    return [g["licences"] for g in r["groups"]]
+    return [g.licences for g in r.groups]
 
 
 def test_presets_are_selectable_and_serialise_as_the_core_does():

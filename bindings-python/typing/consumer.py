@@ -208,6 +208,7 @@ def billing(ledger: kl.Ledger) -> None:
         assert err.code.startswith("billing.")
     try:
         import numpy as np
+        import numpy.typing as npt
     except ImportError:
         return
     n = np.array([0], dtype=np.uint32)
@@ -218,7 +219,19 @@ def billing(ledger: kl.Ledger) -> None:
     full = kl.bulk_bill(n, np.array([0], dtype=np.int64), np.array([-1], dtype=np.int64),
                         np.array([2**63 - 1], dtype=np.int64), np.array([-(2**63)], dtype=np.int64),
                         np.array([0], dtype=np.uint16), 1, "1970-01", rule=rule)
-    assert counts == [1] and full["groups"]
+    assert counts == [1] and full.groups
+    result: kl.BulkResult = full
+    days: npt.NDArray[np.uint8] = result.days
+    group0: kl.BulkGroup = result.groups[0]
+    assert days.tolist() == [15] and bool(result.billed[0]) == (group0.licences == 1) and len(result) == 1
+    part = kl.BulkPartial(1, "1970-01", rule=rule)
+    part.update(n, np.array([0], dtype=np.int64), np.array([-1], dtype=np.int64),
+                np.array([2**63 - 1], dtype=np.int64), np.array([-(2**63)], dtype=np.int64))
+    merged = kl.BulkPartial.from_bytes(part.to_bytes())
+    merged.merge(kl.BulkPartial(1, "1970-01", rule=rule))
+    done: kl.BulkResult = merged.finish(np.array([-1], dtype=np.int64), np.array([2**63 - 1], dtype=np.int64),
+                                       np.array([-(2**63)], dtype=np.int64), np.array([0], dtype=np.uint16), 1)
+    assert done.groups[0].licences == full.groups[0].licences and part.licences == 1 and part.first == 0
 
 
 def jobs_and_double_billing() -> None:

@@ -17,3 +17,5 @@ try:
 except kl.MalformedKeyError as e:
     print(e.positon)  # misuse: attr-defined
 print(kl.BillingDetail.from_json("{}").key_rows().num_row)  # misuse: attr-defined
+kl.BulkPartial(10, "2026-11", rule="any_day")  # misuse: arg-type (a BillingRule, not its name)
+kl.BulkPartial(10, "2026-11").merge(b"bytes")  # misuse: arg-type (from_bytes first)

@@ -8,6 +8,9 @@ use super::{BillingError, BillingRule, Month};
 use crate::lifecycle::LifecyclePolicy;
 use rust_decimal::Decimal;
 
+// `Partial::to_bytes` / `from_bytes` (added by pybulk for Spark's shuffle).
+mod bytes;
+
 /// Bit 31 of a licence's day mask: the activation lapsed (later call-homes are ignored).
 pub(super) const LAPSED: u32 = 1 << 31;
 /// `first` of a licence no row has reached yet.
