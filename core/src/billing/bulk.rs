@@ -389,15 +389,13 @@ fn contacts(
 
 /// The default rule's fast path: licences billed under [`BillingRule::AnyDay`], per bucket.
 ///
-/// **Each licence's rows must come in time order** (as in the ledger and in a time-sorted export;
-/// `time_sorted` promises more: the order across licences too): a licence is decided by its first
-/// acceptable row, so a later-dated row read first can decide it wrongly. For rows in any order use
-/// [`bill`].
-///
-/// Same answers as [`bill`] with `AnyDay` on such rows (tested), much faster: a licence is decided by its first
+/// Same answers as [`bill`] with `AnyDay` (tested). With rows promised time-sorted
+/// (`time_sorted: true`, checked as they are read), much faster: a licence is decided by its first
 /// call-home that is not before its last contact, so after that call-home each row costs one bit
 /// test in a bitmap that stays in cache. Working memory per licence: a window of two `i32`,
-/// the deactivation as `i32`, and two bits (12.25 bytes).
+/// the deactivation as `i32`, and two bits (12.25 bytes). Rows in any other order
+/// (`time_sorted: false`) go through [`bill`]'s general path, which reads any order: deciding a
+/// licence by its first acceptable row needs the rows in time order.
 ///
 /// # Errors
 /// As [`bill`], and [`BillingError::Unsorted`] when rows promised time-sorted are not.
@@ -430,6 +428,10 @@ pub fn any_day_counts(
     zone: &Zone,
     policy: &LifecyclePolicy,
 ) -> Result<Vec<u64>, BillingError> {
+    if !input.time_sorted {
+        let billed = bill(input, month, zone, BillingRule::AnyDay, policy)?;
+        return Ok(billed.groups.iter().map(|g| g.licences).collect());
+    }
     let n = validate(input)?;
     let b = month.bounds(zone);
     let origin = b.start().timestamp();

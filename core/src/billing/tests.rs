@@ -896,6 +896,20 @@ fn bulk_vs_history(lics: &[Lic], month: Month, zone: &Zone, cuts: &Cuts) {
                 bulk::any_day_counts(&unsorted, month, zone, &policy).unwrap(),
                 slow
             );
+            // The rows in reverse (no licence's rows in time order): still the same counts.
+            let licence: Vec<u32> = input.licence.iter().rev().copied().collect();
+            let at: Vec<i64> = input.at.iter().rev().copied().collect();
+            let reversed = bulk::BulkInput {
+                licence: &licence,
+                at: &at,
+                time_sorted: false,
+                ..input
+            };
+            assert_eq!(
+                bulk::any_day_counts(&reversed, month, zone, &policy).unwrap(),
+                slow,
+                "reversed rows {lics:?}"
+            );
         }
         let c = counts(&hs, &presets::storagecraft(), month, zone, rule).unwrap();
         for (g, ed) in ["Server", "SBS", "Desktop"].iter().enumerate() {

@@ -15,7 +15,7 @@
 //! allocation larger than the input implies.
 
 use super::{Partial, State, EMPTY_STATE};
-use crate::billing::{BillingError, BillingRule, Month};
+use crate::billing::{BillingError, BillingRule, Month, Zone};
 use crate::lifecycle::LifecyclePolicy;
 
 const MAGIC: &[u8; 4] = b"KLP1";
@@ -153,7 +153,7 @@ impl Partial {
     /// use keyledger::lifecycle::LifecyclePolicy;
     /// let nov1 = 1_793_491_200; // 2026-11-01T00:00:00Z
     /// let month = Month::new(2026, 11)?;
-    /// let mut p = bulk::Partial::new(2, month, "UTC", BillingRule::AnyDay, &LifecyclePolicy::default())?;
+    /// let mut p = bulk::Partial::new(2, month, &keyledger::billing::Zone::utc(), BillingRule::AnyDay, &LifecyclePolicy::default())?;
     /// p.update(&bulk::BulkInput { licence: &[1], at: &[nov1 + 5], activated_at: &[nov1, nov1],
     ///     deactivated_at: &[i64::MAX; 2], last_contact_before: &[i64::MIN; 2], group: &[0, 0],
     ///     groups: 1, time_sorted: false })?;
@@ -260,7 +260,8 @@ impl Partial {
             disabled_after_seconds: late.saturating_sub(1),
             lapse_after_seconds: lapse,
         };
-        let mut p = Partial::for_range(first, n, month, zone, rule, &policy)?;
+        let zone = Zone::get(zone).map_err(|_| bad("the zone is not a known time zone"))?;
+        let mut p = Partial::for_range(first, n, month, &zone, rule, &policy)?;
         // The thresholds a policy can have (`LifecyclePolicy::from_days`: at most 3650 days).
         let most = 3650 * 86_400 + 1;
         if !(1..=most).contains(&late) || !(1..=most).contains(&lapse) || p.ctx.late != late {
@@ -363,7 +364,7 @@ mod tests {
                 deactivated_at: &[i64::MAX, i64::MAX, NOV1 + 20 * DAY, i64::MAX, i64::MAX, i64::MAX],
                 last_contact_before: &[NOV1 - 2 * DAY, i64::MIN, i64::MIN, i64::MIN, i64::MIN, NOV1 - DAY],
                 group: &[0, 1, 0, 1, 0, 0], groups: 2, time_sorted: true };
-            let mut p = bulk::Partial::for_range(first, n, Month::new(2026, 11).unwrap(), "Europe/Paris", rule, &LifecyclePolicy::default()).unwrap();
+            let mut p = bulk::Partial::for_range(first, n, Month::new(2026, 11).unwrap(), &Zone::get("Europe/Paris").unwrap(), rule, &LifecyclePolicy::default()).unwrap();
             p.update(&input).unwrap();
             let bytes = p.to_bytes();
             let q = bulk::Partial::from_bytes(&bytes).unwrap();
@@ -397,7 +398,7 @@ mod tests {
         let p = bulk::Partial::new(
             0,
             Month::new(2026, 11).unwrap(),
-            "UTC",
+            &Zone::utc(),
             BillingRule::AnyDay,
             &LifecyclePolicy::default(),
         )
