@@ -256,13 +256,6 @@ fn month_arg(obj: &Bound<'_, PyAny>) -> PyResult<Month> {
     text(obj, "month")?.parse::<Month>().map_err(to_py)
 }
 
-fn zone_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
-    match obj {
-        Some(z) if !z.is_none() => Ok(text(z, "zone")?.into_owned()),
-        _ => Ok("UTC".into()),
-    }
-}
-
 fn rule_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<BillingRule> {
     match obj {
         Some(o) if !o.is_none() => o
@@ -455,7 +448,7 @@ fn bulk_bill(
     let (groups, month, zone, rule) = (
         usize_arg(groups, "groups")?,
         month_arg(month)?,
-        zone_arg(zone)?,
+        crate::reports::zone_arg(zone)?,
         rule_arg(rule)?,
     );
     let sorted = bool_opt(time_sorted, "time_sorted")?;
@@ -496,7 +489,7 @@ fn bulk_any_day_counts(
     let (groups, month, zone) = (
         usize_arg(groups, "groups")?,
         month_arg(month)?,
-        zone_arg(zone)?,
+        crate::reports::zone_arg(zone)?,
     );
     let sorted = bool_opt(time_sorted, "time_sorted")?;
     let ls = column::<UInt32Type>(licence, "licence")?;
@@ -567,7 +560,7 @@ impl PyBulkPartial {
             first,
             usize_arg(licences, "licences")?,
             month_arg(month)?,
-            &zone_arg(zone)?,
+            &crate::reports::zone_arg(zone)?,
             rule_arg(rule)?,
             &policy_arg(policy)?,
         )

@@ -637,7 +637,8 @@ document!(PyExplanation(Explanation) as "Explanation", "Which days of a month co
     text: String => "str" = |s| s.text.clone();
 });
 
-fn zone_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<keyledger::billing::Zone> {
+/// A time zone argument (an IANA name; `None` is UTC).
+pub(crate) fn zone_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<keyledger::billing::Zone> {
     match obj {
         Some(z) if !z.is_none() => keyledger::billing::Zone::get(&crate::errors::text(z, "zone")?)
             .map_err(crate::errors::to_py),
