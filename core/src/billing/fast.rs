@@ -413,7 +413,7 @@ pub(super) fn bill(
                     }
                 }
             }
-            let end_of = |x: i64| (x + late).min(stop);
+            let end_of = |x: i64| x.saturating_add(late).min(stop);
             let mut mask = ctx.mask(base, end_of(base));
             let mut on = base <= snap && snap < end_of(base);
             let mut last = base;

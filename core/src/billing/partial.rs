@@ -35,6 +35,9 @@ const EMPTY_STATE: State = State {
     mask: 0,
 };
 
+/// The largest threshold the bulk path computes with (see `Ctx::new`).
+const THRESHOLD_MAX: i64 = u32::MAX as i64;
+
 /// The month, the rule and the policy a partial is computed for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Ctx {
@@ -45,7 +48,7 @@ pub(super) struct Ctx {
     /// Local day starts, seconds from `origin` (`days + 1` entries).
     pub(super) starts: Vec<i64>,
     pub(super) uniform: bool,
-    /// Seconds a contact keeps the licence billable (disabled_after + 1).
+    /// Seconds a contact keeps the licence billable (disabled_after + 1), within ±[`THRESHOLD_MAX`].
     pub(super) late: i64,
     pub(super) lapse: i64,
     /// `Snapshot`'s instant, seconds from the month's start.
@@ -81,8 +84,16 @@ impl Ctx {
             origin,
             starts,
             uniform,
-            late: policy.disabled_after_seconds.saturating_add(1),
-            lapse: policy.lapse_after_seconds,
+            // Instants are seconds from the month's start clamped to `i32` (`rel`): a threshold
+            // beyond `u32::MAX` seconds reaches past every one of them, so clamping it changes no
+            // answer and keeps every `instant + threshold` far from overflow.
+            late: policy
+                .disabled_after_seconds
+                .saturating_add(1)
+                .clamp(-THRESHOLD_MAX, THRESHOLD_MAX),
+            lapse: policy
+                .lapse_after_seconds
+                .clamp(-THRESHOLD_MAX, THRESHOLD_MAX),
             snap,
         })
     }
