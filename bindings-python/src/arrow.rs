@@ -10,7 +10,6 @@
 //! A `requested_schema` is accepted and ignored (the interface lets a producer answer with its own
 //! schema when it does not cast): the report's schema is the one documented on each method.
 
-use crate::errors::raise;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::{
     ArrayRef, BooleanArray, Date32Array, Decimal128Array, Decimal256Array, RecordBatch,
@@ -22,25 +21,13 @@ use arrow_schema::{Field, Schema};
 use chrono::{DateTime, NaiveDate, Utc};
 use keyledger::billing::{ActivationEvent, ActivationReport, BillingDetail, KeyTable, Trends};
 use pyo3::prelude::*;
-use pyo3::types::{PyCapsule, PyDict};
+use pyo3::types::PyCapsule;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
-fn missing(py: Python<'_>, extra: &str, module: &str) -> PyErr {
-    let fields = PyDict::new(py);
-    let _ = fields.set_item("extra", extra);
-    let _ = fields.set_item("module", module);
-    raise(
-        py,
-        "py.missing_extra",
-        &format!("{module} is needed for this; install it with: pip install 'keyledger[{extra}]'"),
-        fields,
-    )
-}
-
 fn pyarrow(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     py.import("pyarrow")
-        .map_err(|_| missing(py, "arrow", "pyarrow"))
+        .map_err(|_| crate::bulk::missing(py, "arrow", "pyarrow", "this"))
 }
 
 /// A table's columns by name, in order, as arrow-rs arrays.
@@ -384,7 +371,7 @@ pub(crate) fn to_pyarrow<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Py
 pub(crate) fn to_pandas<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = obj.py();
     py.import("pandas")
-        .map_err(|_| missing(py, "pandas", "pandas"))?;
+        .map_err(|_| crate::bulk::missing(py, "pandas", "pandas", "this"))?;
     let t = to_pyarrow(obj)?;
     // Decimals stay decimal.Decimal objects, timestamps stay tz-aware.
     t.call_method0("to_pandas")

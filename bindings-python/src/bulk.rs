@@ -24,7 +24,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyCapsule, PyDict, PyTuple};
 use std::sync::Arc;
 
-fn missing(py: Python<'_>, extra: &str, module: &str, what: &str) -> PyErr {
+/// `py.missing_extra`: `module` (from the `extra` of the package) is needed for `what`.
+pub(crate) fn missing(py: Python<'_>, extra: &str, module: &str, what: &str) -> PyErr {
     let fields = PyDict::new(py);
     let _ = fields.set_item("extra", extra);
     let _ = fields.set_item("module", module);
@@ -426,6 +427,35 @@ impl PyBulkResult {
     }
 }
 
+/// The six columns of `bulk_bill` and `bulk_any_day_counts`, read once (zero-copy where they can be).
+struct Rows<'py> {
+    licence: Col<'py, u32>,
+    at: Col<'py, i64>,
+    licences: Licences<'py>,
+}
+
+impl<'py> Rows<'py> {
+    /// `[licence, at, activated_at, deactivated_at, last_contact_before, group]`.
+    fn read(columns: [&Bound<'py, PyAny>; 6]) -> PyResult<Self> {
+        let [licence, at, activated_at, deactivated_at, last_contact_before, group] = columns;
+        Ok(Rows {
+            licence: column::<UInt32Type>(licence, "licence")?,
+            at: column::<Int64Type>(at, "at")?,
+            licences: Licences::read(
+                activated_at,
+                deactivated_at,
+                last_contact_before,
+                Some(group),
+            )?,
+        })
+    }
+
+    fn input(&self, groups: usize, time_sorted: bool) -> bulk::BulkInput<'_> {
+        self.licences
+            .input(self.licence.slice(), self.at.slice(), groups, time_sorted)
+    }
+}
+
 /// Bulk billing under any rule. See `keyledger.bulk_bill`.
 #[pyfunction]
 #[pyo3(signature = (licence, at, activated_at, deactivated_at, last_contact_before, group, groups, month, *, zone=None, rule=None, time_sorted=None, policy=None))]
@@ -451,16 +481,15 @@ fn bulk_bill(
         crate::reports::zone_arg(zone)?,
         rule_arg(rule)?,
     );
-    let sorted = bool_opt(time_sorted, "time_sorted")?;
-    let ls = column::<UInt32Type>(licence, "licence")?;
-    let ts = column::<Int64Type>(at, "at")?;
-    let lic = Licences::read(
+    let cols = Rows::read([
+        licence,
+        at,
         activated_at,
         deactivated_at,
         last_contact_before,
-        Some(group),
-    )?;
-    let input = lic.input(ls.slice(), ts.slice(), groups, sorted);
+        group,
+    ])?;
+    let input = cols.input(groups, bool_opt(time_sorted, "time_sorted")?);
     let policy = policy_arg(policy)?;
     let r = py
         .detach(|| bulk::bill(&input, month, &zone, rule, &policy))
@@ -491,16 +520,15 @@ fn bulk_any_day_counts(
         month_arg(month)?,
         crate::reports::zone_arg(zone)?,
     );
-    let sorted = bool_opt(time_sorted, "time_sorted")?;
-    let ls = column::<UInt32Type>(licence, "licence")?;
-    let ts = column::<Int64Type>(at, "at")?;
-    let lic = Licences::read(
+    let cols = Rows::read([
+        licence,
+        at,
         activated_at,
         deactivated_at,
         last_contact_before,
-        Some(group),
-    )?;
-    let input = lic.input(ls.slice(), ts.slice(), groups, sorted);
+        group,
+    ])?;
+    let input = cols.input(groups, bool_opt(time_sorted, "time_sorted")?);
     let policy = policy_arg(policy)?;
     py.detach(|| bulk::any_day_counts(&input, month, &zone, &policy))
         .map_err(to_py)
