@@ -396,7 +396,7 @@ impl Ledger {
     /// Creates a site in an account and returns its id ([`LedgerCommand::CreateSite`], executed).
     ///
     /// # Errors
-    /// [`OrgError::UnknownContainer`](crate::org::OrgError::UnknownContainer) for an account that
+    /// [`OrgError::UnknownAccount`](crate::org::OrgError::UnknownAccount) for an account that
     /// does not exist, an empty or duplicate name; the ledger is unchanged on error.
     ///
     /// ```
@@ -483,7 +483,7 @@ impl Ledger {
     /// Checks a command against the state and returns the events it would cause. Never mutates.
     ///
     /// # Errors
-    /// An [`Error`] naming what is wrong ([`LicenceError`], [`OrgError`]).
+    /// An [`Error`] naming what is wrong ([`LicenceError`], [`OrgError`](crate::org::OrgError)).
     ///
     /// ```
     /// use keyledger::{catalog::presets, lifecycle::LifecyclePolicy, licence::{Ledger, LedgerCommand}};
